@@ -146,3 +146,17 @@ def test_true_labels_beat_permuted_labels_on_real_data() -> None:
         perm_aucs.append(_auc(rng.permutation(task.y_train), seed))
     assert min(true_aucs) > 0.74
     assert np.mean(true_aucs) - np.mean(perm_aucs) > 0.15
+
+
+def test_clip_mode_option() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5))
+    y = np.zeros(200, dtype=int)
+    y[:5] = 1
+    X[:5] += 4.0
+    fast = {"epochs": 2, "steps_per_epoch": 3, "batch_size": 32, "random_state": 0}
+    a = DevNet(**fast).fit(X, y).decision_function(X)
+    b = DevNet(clip_mode="per_tensor", **fast).fit(X, y).decision_function(X)
+    assert not np.allclose(a, b)  # a different update, same data and seed
+    with pytest.raises(ValueError, match="clip_mode"):
+        DevNet(clip_mode="layer", **fast).fit(X, y)

@@ -88,3 +88,41 @@ def test_adbench_resampling_rules() -> None:
     assert len(big.y_train) + len(big.y_test) == 7200
     capped = make_task(_thyroid(), "adbench_semi", seed=1, ratio=0.1, max_rows=5000)
     assert len(capped.y_train) + len(capped.y_test) == 5000
+
+
+def test_adbench_draws_replay_adbench_data_generator() -> None:
+    """``draws="adbench"`` = ADBench's DataGenerator steps on numpy's global legacy RNG
+    (np.random.seed, choice, train_test_split(random_state=None), choice), replayed here
+    literally; the protocol must not touch the global state itself."""
+    from math import ceil
+
+    from sklearn.model_selection import train_test_split
+
+    legacy = np.random  # ADBench's calls, on the global legacy state (restored below)
+    saved = legacy.get_state()
+    try:
+        for name, seed in (("vertebral", 2), ("thyroid", 3)):
+            ds = load_dataset(name)
+            X, y = ds.X, (np.asarray(ds.y) > 0).astype(int)
+            legacy.seed(seed)
+            if len(y) < 1000:
+                legacy.seed(seed)
+                idx = legacy.choice(np.arange(len(y)), 1000, replace=True)
+                X, y = X[idx], y[idx]
+            X_train, _, y_train, y_test = train_test_split(
+                X, y, test_size=0.3, shuffle=True, stratify=y
+            )
+            anomalies = np.where(y_train == 1)[0]
+            k = ceil(0.05 * len(anomalies))
+            labeled = legacy.choice(anomalies, k, replace=False)
+            state_before = legacy.get_state()[1].copy()
+            task = make_task(ds, "adbench_semi", seed=seed, ratio=0.05, scale=None)
+            assert np.array_equal(legacy.get_state()[1], state_before)
+            assert np.allclose(task.X_train, X_train)
+            assert np.array_equal(task.y_test, y_test)
+            assert np.array_equal(np.flatnonzero(task.y_train == 1), np.sort(labeled))
+            other = make_task(ds, "adbench_semi", seed=seed, ratio=0.05, draws="anomalab")
+            labeled_rows = set(task.train_index[task.y_train == 1])
+            assert set(other.train_index[other.y_train == 1]) != labeled_rows
+    finally:
+        legacy.set_state(saved)

@@ -150,6 +150,27 @@ def test_gradient_clipping_bounds_the_update() -> None:
     assert float(step.detach()) <= 0.01 + 1e-6
 
 
+def test_per_tensor_clipping_bounds_each_parameter_not_the_total() -> None:
+    model, X, y, gen = _setup()
+    before = [p.detach().clone() for p in model.parameters()]
+    opt = torch.optim.SGD(model.parameters(), lr=1.0)
+    train_loop(
+        model,
+        lambda b: 1e6 * model(b[0]).sum(),
+        (X,),
+        opt,
+        epochs=1,
+        batch_size=64,
+        generator=gen,
+        device=torch.device("cpu"),
+        grad_clip=0.01,
+        clip_per_tensor=True,
+    )
+    steps = [float((p - b).norm()) for p, b in zip(model.parameters(), before, strict=True)]
+    assert max(steps) <= 0.01 + 1e-6  # each tensor's step is bounded ...
+    assert sum(s**2 for s in steps) ** 0.5 > 0.01 + 1e-6  # ... but not the global one
+
+
 def test_non_finite_loss_raises() -> None:
     model, X, _, gen = _setup()
     opt = make_optimizer(model.parameters())

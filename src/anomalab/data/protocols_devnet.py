@@ -19,18 +19,22 @@ labeled (1); the unlabeled part U is the training normals plus anomalies making 
 - ``scale=None``: the shipped files are already min-max scaled on the full data (the code does no
   scaling); ``"minmax"`` fits the scaler on the training part.
 
-``adbench_semi``: ADBench's ``DataGenerator`` rules before ``semi_supervised``: a dataset of fewer
-than 1,000 rows is resampled with replacement to 1,000 rows, one of more than 10,000 rows is
-subsampled (uniformly, not stratified) to 10,000, both before the 70/30 split, so duplicated rows
-can land on both sides (ADBench's behaviour, kept for comparability).
+``adbench_semi``: ADBench's ``DataGenerator`` rules before the semi-supervised split: a dataset
+of fewer than 1,000 rows is resampled with replacement to 1,000 rows, one of more than 10,000 rows
+is subsampled (uniformly, not stratified) to 10,000, both before the 70/30 split, so duplicated
+rows can land on both sides (ADBench's behaviour, kept for comparability). With
+``draws="adbench"`` (default) every draw replays ADBench's code on numpy's legacy
+``RandomState(seed)``, so seeds 1-3 give ADBench's own published splits.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 import numpy as np
+from sklearn.model_selection import train_test_split
 
 from anomalab.data.dataset import Dataset
 from anomalab.data.preprocess import scale_split
@@ -38,6 +42,7 @@ from anomalab.data.protocols import (
     Task,
     _binary_truth,
     _split,
+    _task,
     register_protocol,
     semi_supervised,
 )
@@ -157,19 +162,75 @@ def adbench_semi(
     scale: str | None = "minmax",
     min_rows: int | None = 1000,
     max_rows: int | None = 10000,
+    draws: str = "adbench",
 ) -> Task:
-    """ADBench's semi-supervised setting with its resampling rules (module docstring), then
-    ``semi_supervised(ratio=...)``. ``train_index``/``test_index`` refer to the original rows."""
+    """ADBench's semi-supervised setting with its resampling rules (module docstring).
+
+    ``draws="adbench"`` (default) replays ADBench's ``DataGenerator.generator(la=ratio,
+    at_least_one_labeled=True)`` draw for draw: numpy's legacy ``RandomState(seed)`` for the
+    resampling (re-seeded before it, as ADBench does), then the same stream for scikit-learn's
+    stratified ``train_test_split`` and for the ``ceil(ratio * n)`` labeled anomalies. With the
+    shipped ADBench files and seeds 1, 2, 3 these are the very splits behind ADBench's published
+    numbers. The global numpy state is untouched. ``draws="anomalab"``: resampling with
+    ``default_rng(seed)``, then the project's ``semi_supervised`` (its own split and label draws).
+    ``train_index``/``test_index`` refer to the original rows.
+    """
+    if draws not in ("adbench", "anomalab"):
+        raise ValueError(f"draws must be 'adbench' or 'anomalab', got {draws!r}")
     y = _binary_truth(dataset)
-    rng = np.random.default_rng(seed)
-    rows = np.arange(len(y))
-    if min_rows is not None and len(y) < min_rows:
-        rows = rng.choice(len(y), size=int(min_rows), replace=True)
-    elif max_rows is not None and len(y) > max_rows:
-        rows = rng.choice(len(y), size=int(max_rows), replace=False)
-    sub = dataclasses.replace(dataset, X=dataset.X[rows], y=y[rows], split=None)
-    task = semi_supervised(sub, seed=seed, ratio=ratio, test_size=test_size, scale=scale)
-    task.train_index = rows[task.train_index]
-    task.test_index = rows[task.test_index]
-    task.meta["n_resampled_rows"] = len(rows)
-    return task
+    n = len(y)
+    small = min_rows is not None and n < min_rows
+    large = max_rows is not None and n > max_rows
+    if draws == "anomalab":
+        rng = np.random.default_rng(seed)
+        rows = np.arange(n)
+        if small:
+            rows = rng.choice(n, size=int(min_rows), replace=True)
+        elif large:
+            rows = rng.choice(n, size=int(max_rows), replace=False)
+        sub = dataclasses.replace(dataset, X=dataset.X[rows], y=y[rows], split=None)
+        task = semi_supervised(sub, seed=seed, ratio=ratio, test_size=test_size, scale=scale)
+        task.train_index = rows[task.train_index]
+        task.test_index = rows[task.test_index]
+        task.meta["n_resampled_rows"] = len(rows)
+        return task
+    if not 0 <= ratio <= 1:
+        raise ValueError(f"ratio must lie in [0, 1], got {ratio}")
+    state = np.random.RandomState(seed)
+    rows = np.arange(n)
+    if small:
+        rows = state.choice(np.arange(n), int(min_rows), replace=True)
+    if large:  # ADBench tests both rules in turn, re-seeding before each
+        state = np.random.RandomState(seed)
+        rows = state.choice(np.arange(n), int(max_rows), replace=False)
+    counts = np.bincount(y[rows], minlength=2)
+    if counts.min() < 2:
+        raise ValueError(
+            f"dataset {dataset.name!r} has {counts[0]} normal and {counts[1]} anomalous rows "
+            "after resampling; a stratified split needs at least 2 of each"
+        )
+    train_pos, test_pos = train_test_split(
+        np.arange(len(rows)),
+        test_size=test_size,
+        shuffle=True,
+        stratify=y[rows],
+        random_state=state,
+    )
+    train, test = rows[train_pos], rows[test_pos]
+    anomaly_pos = np.flatnonzero(y[train] == 1)
+    k = math.ceil(ratio * len(anomaly_pos))  # ADBench's float product, unrounded
+    labeled_pos = state.choice(anomaly_pos, k, replace=False)
+    y_train = np.zeros(len(train), dtype=np.int64)
+    y_train[labeled_pos] = 1
+    n_unlabeled_anomalies = len(anomaly_pos) - k
+    meta = {
+        "n_labeled_requested": k,
+        "n_dropped_anomalies": 0,
+        "n_unlabeled": len(train) - k,
+        "n_unlabeled_anomalies": n_unlabeled_anomalies,
+        "contamination_unlabeled": n_unlabeled_anomalies / max(len(train) - k, 1),
+        "n_resampled_rows": len(rows),
+    }
+    return _task(
+        dataset, "adbench_semi", seed, train, test, y_train, y[test], y[train], scale, **meta
+    )

@@ -148,7 +148,10 @@ class DevNet(TorchDetector):
     l2: coefficient of sum(W^2) over hidden kernels, added to the loss.
     epochs, steps_per_epoch, batch_size: Algorithm 1 (an "epoch" is ``steps_per_epoch`` batches).
     lr, rho, eps: RMSprop.
-    grad_clip: global gradient-norm clip (None = off).
+    grad_clip: gradient-norm clip (None = off).
+    clip_mode: ``"global"`` bounds the norm of all gradients together (Keras 2.2.2's ``clipnorm``,
+        the official code's environment); ``"per_tensor"`` bounds each weight tensor's gradient on
+        its own (``clipnorm`` in ``tf.keras`` >= 2.4, so in ADBench's run of the same code).
     select_best: keep the weights of the epoch with the lowest mean training loss.
     contamination: fraction of training rows above ``threshold_``, or ``"auto"``: threshold at
         z_0.95 of the prior (Proposition 4.1: a score above it has 95 % confidence of being
@@ -182,6 +185,7 @@ class DevNet(TorchDetector):
         rho: float = 0.9,
         eps: float = 1e-7,
         grad_clip: float | None = 1.0,
+        clip_mode: str = "global",
         select_best: bool = True,
         auto_confidence: float = 0.95,
         contamination: float | str = 0.1,
@@ -207,6 +211,7 @@ class DevNet(TorchDetector):
         self.rho = rho
         self.eps = eps
         self.grad_clip = grad_clip
+        self.clip_mode = clip_mode
         self.select_best = select_best
         self.auto_confidence = auto_confidence
         self.contamination = contamination
@@ -254,6 +259,8 @@ class DevNet(TorchDetector):
         return z.norm(dim=1)
 
     def _train(self, X: np.ndarray, y: np.ndarray | None, generator: torch.Generator) -> None:
+        if self.clip_mode not in ("global", "per_tensor"):
+            raise ValueError(f"clip_mode must be 'global' or 'per_tensor', got {self.clip_mode!r}")
         if self.variant == "Linear" or not self.l2:
             kernels: list[torch.Tensor] = []
         else:
@@ -295,6 +302,7 @@ class DevNet(TorchDetector):
             steps_per_epoch=int(self.steps_per_epoch),
             balance_on=labels,
             grad_clip=float(self.grad_clip) if self.grad_clip else None,
+            clip_per_tensor=self.clip_mode == "per_tensor",
             monitor=epoch_mean_loss if self.select_best else None,
             select_best=bool(self.select_best),
             verbose=bool(self.verbose),

@@ -115,6 +115,7 @@ def train_loop(
     steps_per_epoch: int | None = None,
     balance_on: torch.Tensor | None = None,
     grad_clip: float | None = None,
+    clip_per_tensor: bool = False,
     scheduler: Any | None = None,
     val_tensors: Sequence[torch.Tensor] | None = None,
     monitor: Callable[[], float] | None = None,
@@ -130,7 +131,9 @@ def train_loop(
     ``tensors`` stay on their device; each batch is moved to ``device``. The monitored value per
     epoch is ``monitor()`` if given, else the mean ``loss_fn`` on ``val_tensors`` if given. With
     ``select_best`` the weights of the lowest monitored epoch are restored at the end; with
-    ``patience`` training stops after that many epochs without improvement.
+    ``patience`` training stops after that many epochs without improvement. ``grad_clip`` bounds
+    the global gradient norm (Keras 2.2 ``clipnorm``, ``clip_grad_norm_``) or, with
+    ``clip_per_tensor``, each parameter's own gradient norm (``tf.keras`` >= 2.4 ``clipnorm``).
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
@@ -158,7 +161,11 @@ def train_loop(
                         "lower the learning rate or scale the inputs"
                     )
                 loss.backward()
-                if grad_clip is not None:
+                if grad_clip is not None and clip_per_tensor:
+                    for p in model.parameters():
+                        if p.grad is not None:
+                            nn.utils.clip_grad_norm_(p, grad_clip)
+                elif grad_clip is not None:
                     nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
                 optimizer.step()
                 total += float(loss.detach()) * len(idx)
