@@ -79,6 +79,12 @@ NOTES = [
     "Scaling is fitted on the training part (the code fits on all rows; `fit_scaler='all'`).",
     "- No hyperparameter was tuned: neither on test nor on validation data (the paper tunes on "
     "validation; values unpublished). This is the main expected source of gaps to the paper.",
+    "- Model selection: the code keeps the last (or early-stopped) epoch (`SGAE`, our default). "
+    "The paper 'selects the well-trained models in the validation sets': `SGAE-val` "
+    "(`early_stop=False, model_selection='val_auc'`) trains all 100 epochs and keeps the epoch "
+    "whose s has the best AUC-ROC on the protocol's labeled validation part (20 %); this uses "
+    "validation labels (not purely unsupervised) and never the test part. No hyperparameter is "
+    "searched.",
 ]
 PAIRS = (("AE", "SGAE"), ("RDA", "SGRDA"), ("RSRAE", "SGRSRAE"), ("DAGMM", "SGDAGMM"))
 
@@ -134,12 +140,21 @@ def done_when(df: pd.DataFrame, adb: pd.DataFrame, mn: pd.DataFrame) -> list[str
             f"- market SG-AE AUC-ROC {roc.mean():.3f} (>= 0.73), AUC-PR {pr.mean():.3f} (>= 0.25) "
             f"over {len(roc)} seeds: {verdict}."
         )
-    roc, pr = cell(df, "SGAE", "diabetic", "auc_roc"), cell(df, "SGAE", "diabetic", "auc_pr")
+    roc, pr = cell(df, "SGAE-val", "market", "auc_roc"), cell(df, "SGAE-val", "market", "auc_pr")
     if len(roc):
+        verdict = "holds" if roc.mean() >= 0.73 and pr.mean() >= 0.25 else "DOES NOT hold"
         lines.append(
-            f"- diabetic SG-AE AUC-ROC {roc.mean():.3f}, AUC-PR {pr.mean():.3f} "
-            f"(paper 0.548 / 0.142) over {len(roc)} seeds."
+            f"- market SG-AE with the paper's model selection (`SGAE-val`: the epoch of 100 with "
+            f"the best validation AUC-ROC, no early stop) AUC-ROC {roc.mean():.3f} (>= 0.73), "
+            f"AUC-PR {pr.mean():.3f} (>= 0.25) over {len(roc)} seeds: {verdict}."
         )
+    for det in ("SGAE", "SGAE-val"):
+        roc, pr = cell(df, det, "diabetic", "auc_roc"), cell(df, det, "diabetic", "auc_pr")
+        if len(roc):
+            lines.append(
+                f"- diabetic {det} AUC-ROC {roc.mean():.3f}, AUC-PR {pr.mean():.3f} "
+                f"(paper 0.548 / 0.142) over {len(roc)} seeds."
+            )
     for base, sg in PAIRS:
         b = [cell(df, base, ds, "auc_roc").mean() for ds in PAPER_T2]
         s = [cell(df, sg, ds, "auc_roc").mean() for ds in PAPER_T2]
@@ -197,14 +212,17 @@ def faithful_section(df: pd.DataFrame) -> list[str]:
 
 
 def table2(df: pd.DataFrame) -> list[str]:
-    models = ["IForest", "DAGMM", "RDA", "RSRAE", "SGAE"]
+    models = ["IForest", "DAGMM", "RDA", "RSRAE", "SGAE", "SGAE-val"]
     lines = []
     for k, metric, name in ((0, "auc_roc", "AUC-ROC"), (1, "auc_pr", "AUC-PR")):
         lines += [f"**{name}** (ours: mean ± std over seeds; paper mean in brackets)", ""]
         lines.append("| Dataset | " + " | ".join(models) + " |")
         lines.append("|---" * (len(models) + 1) + "|")
         for ds, paper in PAPER_T2.items():
-            row = [f"{ms(cell(df, m, ds, metric))} [{paper[m][k]:.3f}]" for m in models]
+            row = [
+                f"{ms(cell(df, m, ds, metric))} [{paper[m.removesuffix('-val')][k]:.3f}]"
+                for m in models
+            ]
             lines.append(f"| {ds} | " + " | ".join(row) + " |")
         lines.append("")
     return lines
@@ -474,7 +492,8 @@ def write_report(out: Path, stages: list[str], args: Any) -> Path:
         "lambda_SE, lambda_a, eps_p and the base models' lambdas per dataset and does not report "
         "the values). Protocol `sgae`: stratified 60/20/20 split, contaminated training part plus "
         "~1 % swap-noise rows, numeric columns z-scored on the training part; the validation part "
-        "is held out and unused (the official code keeps the last epoch and selects nothing).",
+        "is held out; only `SGAE-val` uses it, to pick its epoch (the official code keeps the "
+        "last epoch and selects nothing).",
         "",
         "## Implementation choices",
         "",

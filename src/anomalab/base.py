@@ -41,6 +41,8 @@ class BaseDetector(BaseEstimator):
     supports_auto_threshold: ClassVar[bool] = False
     #: Names of extra fitted attributes (arrays or scalars) to persist besides the defaults.
     fitted_state: ClassVar[tuple[str, ...]] = ()
+    #: Whether ``fit(..., validation=(X_val, y_val))`` is accepted (labeled model selection).
+    supports_validation: ClassVar[bool] = False
 
     contamination: float | str
     random_state: int | None
@@ -48,8 +50,14 @@ class BaseDetector(BaseEstimator):
     verbose: bool
 
     # ----------------------------------------------------------------------------- public API
-    def fit(self, X: Any, y: Any = None) -> BaseDetector:
-        """Fit on ``X`` (labels ``y`` in {1, 0, -1} where the method uses them); return self."""
+    def fit(
+        self, X: Any, y: Any = None, *, validation: tuple[Any, Any] | None = None
+    ) -> BaseDetector:
+        """Fit on ``X`` (labels ``y`` in {1, 0, -1} where the method uses them); return self.
+
+        ``validation=(X_val, y_val)`` (ground truth 0/1, both classes present): held-out labeled
+        data for detectors with ``supports_validation`` (they use it only for model selection
+        when their parameters ask for it); never the test data."""
         check_contamination(self.contamination, allow_auto=self.supports_auto_threshold)
         X = self._check_X(X, fitting=True)
         labels = check_labels(
@@ -58,10 +66,33 @@ class BaseDetector(BaseEstimator):
             require_anomaly=self.requires_labeled_anomaly,
             detector=type(self).__name__,
         )
-        self._fit(X, labels)
+        self._validation = None if validation is None else self._check_validation(validation)
+        try:
+            self._fit(X, labels)
+        finally:
+            self._validation = None
         self.decision_scores_ = self._score(X).astype(np.float64, copy=False)
         self._set_threshold()
         return self
+
+    def _check_validation(self, validation: tuple[Any, Any]) -> tuple[np.ndarray, np.ndarray]:
+        name = type(self).__name__
+        if not self.supports_validation:
+            raise ValueError(f"{name} does not use validation data; call fit(X, y)")
+        try:
+            X_val, y_val = validation
+        except (TypeError, ValueError):
+            raise ValueError("validation must be a pair (X_val, y_val)") from None
+        X_val = self._check_X(X_val, fitting=False)
+        y_val = np.asarray(y_val)
+        if y_val.shape != (X_val.shape[0],) or not np.isin(y_val, (0, 1)).all():
+            raise ValueError(
+                f"validation y_val must be {X_val.shape[0]} labels in {{0, 1}} (1 = anomaly), "
+                f"got shape {y_val.shape}"
+            )
+        if len(np.unique(y_val)) < 2:
+            raise ValueError("validation y_val needs both normal (0) and anomalous (1) rows")
+        return X_val, y_val.astype(np.int64)
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Anomaly scores of ``X``: higher = more anomalous."""

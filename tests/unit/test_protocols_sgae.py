@@ -49,3 +49,14 @@ def test_anomaly_rate_adjustment() -> None:
     assert abs(task.y_train_true.mean() - 0.3) < 0.02
     low = make_task(_dataset(), "sgae", seed=0, anomaly_rate=0.02, noise_rate=None)
     assert abs(low.y_train_true.mean() - 0.02) < 0.01
+
+
+def test_validation_part_is_returned_scaled_like_train() -> None:
+    ds = _dataset()
+    task = make_task(ds, "sgae", seed=1)
+    val = task.meta["val_index"]
+    assert task.X_val is not None and task.X_val.shape == (len(val), ds.X.shape[1])
+    np.testing.assert_array_equal(task.y_val, ds.y[val])
+    real = task.train_index[task.train_index >= 0]
+    mean, std = ds.X[real, :3].mean(axis=0), ds.X[real, :3].std(axis=0)
+    np.testing.assert_allclose(task.X_val[:, :3], (ds.X[val, :3] - mean) / std)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from sklearn.metrics import roc_auc_score
 
 from anomalab.detectors.score_guided import (
     draw_mu0,
@@ -168,3 +169,47 @@ def test_synthetic_fields_and_gaps() -> None:
     scores = np.array([1.0, 3.0, 0.0, 2.0])
     gaps = score_gaps(scores, np.array([0, 1, 0, 1]), np.array([0, 0, 1, 2]))
     assert gaps[0] == pytest.approx(2.0) and np.isnan(gaps[1]) and np.isnan(gaps[3])
+
+
+def _labeled_split() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    X = _data()
+    rng = np.random.default_rng(1)
+    X_val = np.vstack([rng.normal(size=(40, X.shape[1])), rng.normal(4.0, 1.0, (10, X.shape[1]))])
+    y_val = np.r_[np.zeros(40), np.ones(10)].astype(np.int64)
+    return X, X_val, y_val
+
+
+def test_validation_selection_keeps_the_best_validation_epoch() -> None:
+    X, X_val, y_val = _labeled_split()
+    det = SGAE(
+        epochs=6,
+        batch_size=64,
+        hidden_dims=(6, 4),
+        lr=1e-2,
+        early_stop=False,
+        model_selection="val_auc",
+        random_state=0,
+    ).fit(X, validation=(X_val, y_val))
+    history = det.val_auc_history_
+    assert len(history) == det.history_.epochs_run == 6
+    assert det.selected_epoch_ == int(np.argmax(history)) + 1
+    kept = roc_auc_score(y_val, det.decision_function(X_val))
+    assert kept == pytest.approx(max(history))
+    assert det._validation is None  # the validation data is not kept on the estimator
+
+
+def test_validation_errors() -> None:
+    X, X_val, y_val = _labeled_split()
+    fast = {"epochs": 1, "batch_size": 64, "hidden_dims": (6, 4), "random_state": 0}
+    with pytest.raises(ValueError, match="validation"):
+        SGAE(model_selection="val_auc", **fast).fit(X)
+    with pytest.raises(ValueError, match="both normal"):
+        SGAE(**fast).fit(X, validation=(X_val, np.zeros(len(X_val), dtype=int)))
+    with pytest.raises(ValueError, match="features"):
+        SGAE(**fast).fit(X, validation=(X_val[:, :2], y_val))
+    with pytest.raises(ValueError, match="model_selection"):
+        SGAE(model_selection="best", **fast).fit(X)
+    from anomalab.detectors import DevNet
+
+    with pytest.raises(ValueError, match="does not use validation"):
+        DevNet(epochs=1).fit(X, (np.arange(len(X)) < 5).astype(int), validation=(X_val, y_val))

@@ -174,7 +174,10 @@ def run_cell(
             )
             detector = make_entrant(cell.detector, cell.params, cell.seed)
             start = time.perf_counter()
-            detector.fit(task.X_train, task.y_train)
+            if task.X_val is not None and getattr(detector, "supports_validation", False):
+                detector.fit(task.X_train, task.y_train, validation=(task.X_val, task.y_val))
+            else:
+                detector.fit(task.X_train, task.y_train)
             row["fit_seconds"] = time.perf_counter() - start
             start = time.perf_counter()
             scores = detector.decision_function(task.X_test)

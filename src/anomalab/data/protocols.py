@@ -47,6 +47,9 @@ class Task:
     meta: dict[str, Any] = field(default_factory=dict)
     train_index: np.ndarray | None = None
     test_index: np.ndarray | None = None
+    #: labeled validation part (ground truth 0/1), where the protocol holds one out
+    X_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
 
     def __repr__(self) -> str:
         return (

@@ -7,9 +7,10 @@ copy of a random training normal with ``max(1, int(0.05 * D))`` random features 
 those of a second random training normal, and counts as normal. Numeric columns are z-scored
 (the paper standardises numeric features; one-hot columns stay 0/1); the scaler is fitted on the
 training part by default (``fit_scaler="all"``: on every row, as the code). The validation part is
-held out and returned in ``meta["val_index"]``; nothing is tuned on the test part (the detectors
-run at the official code's defaults, which keep the last epoch, so the validation part is not
-used for selection either). ``anomaly_rate`` subsamples the training part to that rate (Fig. 8):
+held out, scaled like the training part, and returned as ``Task.X_val`` / ``y_val`` (its rows in
+``meta["val_index"]``). At the official code's defaults nothing uses it (the last epoch is kept);
+``SGAE(model_selection="val_auc")`` picks its epoch on it, as the paper says. Nothing is ever
+tuned on the test part. ``anomaly_rate`` subsamples the training part to that rate (Fig. 8):
 normals are dropped to raise it, anomalies to lower it.
 
 ``sgae_mnist``: Table 6's mnist (after RDA): digit ``normal_class`` (4) is normal, other digits
@@ -115,6 +116,7 @@ def sgae(
     train, val = train_test_split(
         rest, test_size=val_size / (1 - test_size), stratify=y[rest], random_state=seed
     )
+    val = np.sort(val)
     rng = np.random.default_rng(seed)
     if anomaly_rate is not None:
         train = adjust_anomaly_rate(train, y, float(anomaly_rate), rng)
@@ -128,9 +130,9 @@ def sgae(
     if fit_scaler not in ("train", "all"):
         raise ValueError(f"fit_scaler must be 'train' or 'all', got {fit_scaler!r}")
     fit_rows = train if fit_scaler == "train" else rows
-    X_train, X_test = standardize_numeric(
+    X_train, X_test, X_val = standardize_numeric(
         np.asarray(dataset.X[fit_rows], dtype=np.float64),
-        [dataset.X[train], dataset.X[test]],
+        [dataset.X[train], dataset.X[test], dataset.X[val]],
         columns,
     )
     y_train_true = y[train]
@@ -152,7 +154,7 @@ def sgae(
         "contamination": float(y_train_true.mean()),
         "n_labeled": 0,
         "n_numeric_columns": len(columns),
-        "val_index": np.sort(val),
+        "val_index": val,
     }
     return Task(
         dataset=dataset.name,
@@ -166,6 +168,8 @@ def sgae(
         meta=meta,
         train_index=train_index,
         test_index=np.asarray(test, dtype=np.int64),
+        X_val=X_val,
+        y_val=y[val].astype(np.int64),
     )
 
 

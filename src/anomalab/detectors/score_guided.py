@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import torch
+from sklearn.metrics import roc_auc_score
 from torch import nn
 
 from anomalab.base import TorchDetector
@@ -215,6 +216,7 @@ class ScoreGuidedMixin:
     early_stop: bool
     grad_clip_value: float | None
     scorer_out_dim = 1
+    supports_validation = True
 
     # --------------------------------------------------------------------------- model
     def _build_model(self) -> nn.Module:
@@ -255,10 +257,48 @@ class ScoreGuidedMixin:
         self.eps_history_ = [self.eps_]
         self.score_mean_history_: list[float] = []
 
+    def _selects_on_validation(self) -> bool:
+        mode = getattr(self, "model_selection", "last")
+        if mode not in ("last", "val_auc"):
+            raise ValueError(f"model_selection must be 'last' or 'val_auc', got {mode!r}")
+        if mode == "val_auc" and getattr(self, "_validation", None) is None:
+            raise ValueError(
+                "model_selection='val_auc' needs labeled validation data: "
+                "fit(X, y, validation=(X_val, y_val))"
+            )
+        return mode == "val_auc"
+
+    def _train(self, X: np.ndarray, y: np.ndarray | None, generator: torch.Generator) -> None:
+        """The host's training; with ``model_selection="val_auc"`` the weights of the epoch
+        with the best validation AUC-ROC of s are kept (the paper's "select the well-trained
+        models in the validation sets"; the code keeps the last epoch)."""
+        self._best_val: dict[str, Any] | None = None
+        if self._selects_on_validation():
+            X_val, y_val = self._validation  # type: ignore[attr-defined]
+            self._best_val = {"X": self._transform(X_val), "y": y_val, "auc": -1.0}  # type: ignore[attr-defined]
+            self.val_auc_history_: list[float] = []
+        super()._train(X, y, generator)  # type: ignore[misc]
+        best, self._best_val = self._best_val, None
+        if best is not None and "state" in best:
+            self.model_.load_state_dict(best["state"])  # type: ignore[attr-defined]
+            self.selected_epoch_ = int(best["epoch"])
+
+    def _track_validation(self, epoch: int) -> None:
+        best = self._best_val
+        if best is None:
+            return
+        s = predict_in_chunks(self._score_batch, best["X"], device=self.device_)  # type: ignore[attr-defined]
+        auc = float(roc_auc_score(best["y"], s)) if np.isfinite(s).all() else 0.0
+        self.val_auc_history_.append(auc)
+        if auc > best["auc"]:
+            state = self.model_.state_dict()  # type: ignore[attr-defined]
+            best.update(auc=auc, epoch=epoch, state={k: v.clone() for k, v in state.items()})
+
     def _epoch_monitor(self, X: np.ndarray) -> Callable[[], float]:
         """A ``train_loop`` monitor: eps for the next epoch from f over the whole training set
         (code); the value turns +inf (so ``patience=1`` stops) once the mean training score
-        exceeds ``a / 2`` (the code's early stop)."""
+        exceeds ``a / 2`` (the code's early stop). With validation selection it also records
+        the validation AUC of s after every epoch."""
         counter = {"epoch": 0}
 
         def monitor() -> float:
@@ -270,6 +310,7 @@ class ScoreGuidedMixin:
             scores = predict_in_chunks(self._score_batch, X, device=self.device_)  # type: ignore[attr-defined]
             mean_score = float(scores.mean())
             self.score_mean_history_.append(mean_score)
+            self._track_validation(counter["epoch"])
             model.train()
             if self.early_stop and mean_score > float(self.a) / 2.0:
                 return float("inf")

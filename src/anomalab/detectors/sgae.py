@@ -104,8 +104,12 @@ class SGAE(ScoreGuidedMixin, GuidableHost, AutoEncoder):
     Eq. 9's per-sample L2 norm; f is always the L2 norm); batches are a permutation per epoch
     (the code draws each batch independently); inputs are used as given (``standardize=False``:
     the ``sgae`` protocol standardises numeric columns as the paper; ``standardize=True`` z-scores
-    every column with training statistics). No model selection: the last (or early-stopped)
-    epoch is kept, as the code.
+    every column with training statistics). Model selection: by default none, the last (or
+    early-stopped) epoch is kept, as the code; ``model_selection="val_auc"`` keeps the epoch with
+    the best AUC-ROC of s on labeled validation data passed as ``fit(X, validation=(X_val,
+    y_val))`` (the paper: "select the well-trained models in the validation sets"; the ``sgae``
+    protocol holds out 20 % for it). That uses validation labels, so it is not purely
+    unsupervised, and it is an option with its own reported results.
 
     Ablation variants (Section 4.2.4, ``variant``): ``"original"``; ``"recon"`` (no scorer, the
     regularizer acts on the reconstruction norm e, score = e); ``"normal"`` (S outputs mu and
@@ -140,6 +144,7 @@ class SGAE(ScoreGuidedMixin, GuidableHost, AutoEncoder):
         scorer_act: str = "relu",
         early_stop: bool = True,
         grad_clip_value: float | None = 1.0,
+        model_selection: str = "last",
         standardize: bool = False,
         contamination: float = 0.1,
         random_state: int | None = None,
@@ -165,6 +170,7 @@ class SGAE(ScoreGuidedMixin, GuidableHost, AutoEncoder):
         self.scorer_act = scorer_act
         self.early_stop = early_stop
         self.grad_clip_value = grad_clip_value
+        self.model_selection = model_selection
         self.standardize = standardize
         self.contamination = contamination
         self.random_state = random_state
