@@ -8,7 +8,9 @@ One command (cells already stored are skipped, so a re-run only writes the repor
 Stages (``--stages``, comma-separated; default all but ``substitutes``): ``faithful`` (SG-AE
 under the official code's preprocessing and 2021 scorer), ``paper`` (suite sgae-paper),
 ``substitutes`` (suite sgae-substitutes), ``mnist`` (suite sgae-mnist; ``--mnist-detectors``),
-``robust`` (AUC-ROC vs training anomaly rate, Fig. 8; ``--robust-detectors``), ``adbench`` (suite adbench-unsup restricted to SGAE and IForest), ``synthetic``
+``robust`` (AUC-ROC vs training anomaly rate, Fig. 8; ``--robust-detectors``), ``adbench`` (suite
+adbench-unsup restricted to SGAE and IForest), ``guidance`` (how well each host's f flags
+anomalies, the signal the scoring network learns from), ``synthetic``
 (Section 4.1's score gaps), ``hist`` (score histograms, Fig. 5). ``--run-only`` / ``--report-only``
 split the two halves. Every number in the report comes from the stores under ``--out``.
 """
@@ -35,7 +37,19 @@ FAITHFUL_DETECTORS = (
     ("SGAE", {}, "SGAE"),
     ("SGAE", {"scorer_act": "identity"}, "SGAE-2021scorer"),
 )
-STAGES = ("faithful", "paper", "substitutes", "mnist", "robust", "adbench", "synthetic", "hist")
+STAGES = (
+    "faithful",
+    "paper",
+    "substitutes",
+    "mnist",
+    "robust",
+    "adbench",
+    "guidance",
+    "synthetic",
+    "hist",
+)
+GUIDED = ("SGAE", "SGRDA", "SGRSRAE", "SGDAGMM")
+GUIDANCE_SEEDS = (0, 1)
 ROBUST_RATES = (0.02, 0.05, 0.1, 0.15, 0.2, 0.25)
 ROBUST_DETECTORS = (
     ("SGAE", {}, "SGAE"),
@@ -96,6 +110,85 @@ def adbench_cells(seeds: int, only: set[str] | None) -> list[Cell]:
     suite.seeds = list(range(seeds))
     keep = set(ADBENCH_DETECTORS) if only is None else set(ADBENCH_DETECTORS) & only
     return [c for c in suite.cells() if c.name in keep]
+
+
+def guidance_diagnostic(out: Path) -> None:
+    """Why a score-guided model can or cannot beat its base: how good is the host's f as a
+    pseudo-labeller? Per SG model on market (paper protocol, defaults), after training: the
+    anomaly rate among the training rows f flags as suspected abnormal (f >= eps) over the
+    training anomaly rate (enrichment; 1 = no better than chance), and the test AUC-ROC of f and
+    of the learned s. Stored in ``guidance.json`` (computed once; delete it to recompute)."""
+    import json
+
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    from anomalab.data import make_task
+    from anomalab.registry import make_detector
+
+    path = out / "guidance.json"
+    rows = json.loads(path.read_text()) if path.exists() else []
+    done = {(r["model"], r["dataset"], r["seed"]) for r in rows}
+    for seed in GUIDANCE_SEEDS:
+        task = make_task("market", "sgae", seed, test_size=0.2, val_size=0.2)
+        for name in GUIDED:
+            if (name, "market", seed) in done:
+                continue
+            t0 = time.perf_counter()
+            det = make_detector(name, random_state=seed).fit(task.X_train)
+            f_train = det._discrimination(det._transform(task.X_train))
+            f_test = det._discrimination(det._transform(task.X_test))
+            flagged = f_train >= det.eps_
+            rate = float(task.y_train_true.mean())
+            precision = float(task.y_train_true[flagged].mean()) if flagged.any() else 0.0
+            rows.append(
+                {
+                    "model": name,
+                    "dataset": "market",
+                    "seed": seed,
+                    "epochs": det.history_.epochs_run,
+                    "train_anomaly_rate": rate,
+                    "flagged_fraction": float(flagged.mean()),
+                    "flagged_precision": precision,
+                    "enrichment": precision / rate,
+                    "auc_f": float(roc_auc_score(task.y_test, f_test)),
+                    "auc_s": float(roc_auc_score(task.y_test, det.decision_function(task.X_test))),
+                    "fit_seconds": time.perf_counter() - t0,
+                }
+            )
+            log(f"guidance {name} market seed {seed}: {rows[-1]}")
+            path.write_text(json.dumps(rows, indent=1))
+    # SG-AE on adbench-unsup's cells (seed 0): f (its reconstruction norm) vs the learned s
+    suite = load_suite("adbench-unsup")
+    params = suite.protocol_grid[0]
+    by_key = {(r["model"], r["dataset"], r["seed"]): r for r in rows}
+    for ds in suite.datasets:
+        row = by_key.get(("SGAE", ds, 0))
+        if row is not None and "auc_s_fast" in row:
+            continue
+        task = make_task(ds, suite.protocol, 0, **params)
+        if row is None:
+            det = make_detector("SGAE", random_state=0).fit(task.X_train)
+            f_test = det._discrimination(det._transform(task.X_test))
+            row = {
+                "model": "SGAE",
+                "dataset": ds,
+                "seed": 0,
+                "protocol": suite.protocol,
+                "epochs": det.history_.epochs_run,
+                "steps": det.history_.epochs_run * -(-len(task.X_train) // det.batch_size),
+                "n_train": len(task.X_train),
+                "mean_s_train": float(np.mean(det.decision_scores_)),
+                "auc_f": float(roc_auc_score(task.y_test, f_test)),
+                "auc_s": float(roc_auc_score(task.y_test, det.decision_function(task.X_test))),
+            }
+            rows.append(row)
+        # the same steps with a 10x larger step (not the paper's lr; a diagnostic of training)
+        fast = make_detector("SGAE", random_state=0, lr=1e-3, early_stop=False)
+        fast.fit(task.X_train)
+        row["auc_s_fast"] = float(roc_auc_score(task.y_test, fast.decision_function(task.X_test)))
+        log(f"guidance SGAE {ds}: {row}")
+        path.write_text(json.dumps(rows, indent=1))
 
 
 def run_stage(cells: list[Cell], store: ResultStore, what: str) -> None:
@@ -159,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     caps = {k: int(v) for k, v in (p.split("=") for p in args.fewer_seeds.split(",") if p)}
     if not args.report_only:
+        if "guidance" in stages:
+            guidance_diagnostic(out)
         for stage in stages:
             if stage in builders:
                 cells = [c for c in builders[stage]() if c.seed < caps.get(c.dataset, 10**6)]

@@ -228,6 +228,21 @@ def table2(df: pd.DataFrame) -> list[str]:
     return lines
 
 
+def table4(df: pd.DataFrame) -> list[str]:
+    """Section 4.2.4's ablation (the paper's Table 4 numbers are missing from our copy)."""
+    models = ["AE", "SGAE-recon", "SGAE-normal", "SGAE-lognormal", "SGAE"]
+    lines = []
+    for metric, name in (("auc_roc", "AUC-ROC"), ("auc_pr", "AUC-PR")):
+        lines += [f"**{name}**", "", "| Dataset | " + " | ".join(models) + " |"]
+        lines.append("|---" * (len(models) + 1) + "|")
+        for ds in PAPER_T2:
+            lines.append(
+                f"| {ds} | " + " | ".join(ms(cell(df, m, ds, metric)) for m in models) + " |"
+            )
+        lines.append("")
+    return lines
+
+
 def table3(df: pd.DataFrame) -> list[str]:
     models = ["IForest", "AE", "RDA", "SGAE"]
     lines = ["| Dataset | " + " | ".join(models) + " |", "|---" * (len(models) + 1) + "|"]
@@ -350,6 +365,117 @@ def adbench_section(df: pd.DataFrame) -> list[str]:
 
 
 # ------------------------------------------------------------------------------- plots
+def guidance_section(out: Path) -> list[str]:
+    """The guidance diagnostic (``sgae_report.py --stages guidance``), mean over its seeds."""
+    import json
+
+    path = out / "guidance.json"
+    if not path.exists():
+        return ["Not run.", ""]
+    df = pd.DataFrame(json.loads(path.read_text()))
+    df = df[df["dataset"] == "market"]
+    g = df.groupby("model").agg(
+        seeds=("seed", "nunique"),
+        epochs=("epochs", "mean"),
+        rate=("train_anomaly_rate", "mean"),
+        precision=("flagged_precision", "mean"),
+        enrichment=("enrichment", "mean"),
+        auc_f=("auc_f", "mean"),
+        auc_s=("auc_s", "mean"),
+    )
+    lines = [
+        "The scoring network learns only from the host's f: the rows with f >= eps (the top "
+        "10 %) are pushed to s >= a, the rest to mu0. So s can only sharpen what f already "
+        "ranks: if f's flagged rows are hardly richer in anomalies than the training data, "
+        "the guidance teaches noise. Measured on market (paper protocol, defaults), after "
+        "training; enrichment = anomaly rate among flagged training rows / training anomaly "
+        "rate (1 = chance):",
+        "",
+        "| SG model | seeds | epochs run | training anomaly rate | anomalies among flagged "
+        "| enrichment | test AUC-ROC of f | test AUC-ROC of s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for model, r in g.iterrows():
+        lines.append(
+            f"| {model} | {int(r.seeds)} | {r.epochs:.0f} | {r.rate:.3f} | {r.precision:.3f} | "
+            f"{r.enrichment:.2f} | {r.auc_f:.3f} | {r.auc_s:.3f} |"
+        )
+    lines.append("")
+    if "SGDAGMM" in g.index and len(g) > 1:
+        dg, others = g.loc["SGDAGMM"], g.drop(index="SGDAGMM")
+        lowest = dg["enrichment"] < others["enrichment"].min()
+        lines += [
+            f"SG-DAGMM's f (DAGMM's sample energy) flags anomalies at {dg['enrichment']:.2f}x the "
+            f"base rate, against {others['enrichment'].min():.2f}-"
+            f"{others['enrichment'].max():.2f}x for the reconstruction-based hosts; its f ranks "
+            f"test anomalies at AUC-ROC {dg['auc_f']:.3f} and the s learned from it at "
+            f"{dg['auc_s']:.3f}. "
+            + (
+                "It has the weakest pseudo-labels of the four, and the scoring network trained "
+                "on them does not improve on f: this is why SG-DAGMM falls behind DAGMM in "
+                "Table 5 (with the paper's tuned lambdas DAGMM's energy may flag better; ours "
+                "are the defaults)."
+                if lowest
+                else "Its pseudo-labels are not the weakest of the four, so they alone do not "
+                "explain its loss to DAGMM."
+            ),
+            "",
+        ]
+    return lines
+
+
+def guidance_adbench(out: Path) -> list[str]:
+    """SG-AE's f vs s on adbench-unsup's cells (seed 0), from ``guidance.json``."""
+    import json
+
+    path = out / "guidance.json"
+    df = pd.DataFrame(json.loads(path.read_text())) if path.exists() else pd.DataFrame()
+    if not len(df) or "steps" not in df:
+        return []
+    d = df[df["steps"].notna()].sort_values("dataset", key=lambda c: c.str.lower())
+    below = int((d["auc_s"] < 0.5).sum())
+    f_below = int((d["auc_f"] < 0.5).sum())
+    flat = d["mean_s_train"] < 0.5
+    lines = [
+        "Why SG-AE does poorly here (seed 0, same protocol, defaults): the code's budget is "
+        "100 epochs of 1,024-row batches at Adam 1e-4, i.e. "
+        f"{int(d['steps'].median())} optimizer steps on the median dataset (the paper's sets have "
+        f"10^4-10^5 rows). Over these {len(d)} datasets the reconstruction norm f inside the "
+        f"same SG-AE ranks test anomalies at mean AUC-ROC {d['auc_f'].mean():.3f} (below 0.5 on "
+        f"{f_below}), the learned s at {d['auc_s'].mean():.3f} (below 0.5 on {below}). On "
+        f"{int(flat.sum())} datasets the mean training score is still under 0.5 at the end "
+        "(the flagged rows are pushed towards a = 6, so a trained scorer has a clearly positive "
+        f"mean); there s averages AUC-ROC {d.loc[flat, 'auc_s'].mean():.3f}, against "
+        f"{d.loc[~flat, 'auc_s'].mean():.3f} on the others. The defaults assume large data, and "
+        "where the min-max-scaled reconstruction error itself ranks anomalies low, the "
+        "guidance has nothing to learn from.",
+        "",
+        "| dataset | training rows | optimizer steps | mean training s | AUC-ROC of f | AUC-ROC of s "
+        "| AUC-ROC of s, lr 1e-3, no early stop |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    fast = d["auc_s_fast"] if "auc_s_fast" in d else pd.Series(np.nan, index=d.index)
+    for r, sf in zip(d.itertuples(), fast, strict=True):
+        lines.append(
+            f"| {r.dataset} | {int(r.n_train)} | {int(r.steps)} | {r.mean_s_train:.3f} | "
+            f"{r.auc_f:.3f} | {r.auc_s:.3f} | {sf:.3f} |"
+        )
+    if fast.notna().all():
+        lines += [
+            "",
+            f"The last column is a training diagnostic, not a tuned setting: the same number of "
+            f"steps at a 10x larger learning rate (1e-3, not the paper's), no early stop. s then "
+            f"averages AUC-ROC {fast.mean():.3f} over the {len(d)} datasets (defaults: "
+            f"{d['auc_s'].mean():.3f}), below 0.5 on {int((fast < 0.5).sum())}. "
+            + (
+                "The scoring network is under-trained at the paper's budget on data of this size."
+                if fast.mean() > d["auc_s"].mean() + 0.05
+                else "A larger step does not fix it, so under-training alone does not explain it."
+            ),
+        ]
+    return lines + [""]
+
+
 def plot_robust(df: pd.DataFrame) -> str | None:
     if not len(df):
         return None
@@ -520,6 +646,15 @@ def write_report(out: Path, stages: list[str], args: Any) -> Path:
         "## Table 3: KS statistic between normal and anomalous test scores",
         "",
         *table3(paper),
+        "## Table 4: ablation variants (Section 4.2.4; suite `sgae-paper`)",
+        "",
+        "The paper's Table 4 numbers are missing from our copy; its text says the normal and "
+        "lognormal variants are similar and slightly below the original. AE = no scorer; "
+        "recon = the regulariser on the reconstruction norm itself (score = norm); normal / "
+        "lognormal = S outputs (mu, sigma) with a KL term for obvious normals (Eq. 15), score mu "
+        "/ the lognormal mean (see the detector docstring).",
+        "",
+        *table4(paper),
         "## Table 5: base models vs their score-guided versions (suite `sgae-paper`)",
         "",
         "AE is SG-AE's own autoencoder without the scoring network (`SGAE(variant='ae')`, score = "
@@ -590,7 +725,10 @@ def write_report(out: Path, stages: list[str], args: Any) -> Path:
         "restricted to SGAE and IForest for compute; same cells for both.",
         "",
         *adbench_section(good["adbench"]),
+        *guidance_adbench(out),
     ]
+    L += ["## Why a score-guided model can lose to its base: the host's f as pseudo-labeller", ""]
+    L += guidance_section(out)
     if "synthetic" in stages:
         name, rows = synthetic_curves()
         L += [
