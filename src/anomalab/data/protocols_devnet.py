@@ -24,7 +24,8 @@ of fewer than 1,000 rows is resampled with replacement to 1,000 rows, one of mor
 is subsampled (uniformly, not stratified) to 10,000, both before the 70/30 split, so duplicated
 rows can land on both sides (ADBench's behaviour, kept for comparability). With
 ``draws="adbench"`` (default) every draw replays ADBench's code on numpy's legacy
-``RandomState(seed)``, so seeds 1-3 give ADBench's own published splits.
+``RandomState(seed)``, so seeds 1-3 give ADBench's own published splits (given the same data
+files and scikit-learn's stratified split algorithm).
 """
 
 from __future__ import annotations
@@ -170,8 +171,8 @@ def adbench_semi(
     at_least_one_labeled=True)`` draw for draw: numpy's legacy ``RandomState(seed)`` for the
     resampling (re-seeded before it, as ADBench does), then the same stream for scikit-learn's
     stratified ``train_test_split`` and for the ``ceil(ratio * n)`` labeled anomalies. With the
-    shipped ADBench files and seeds 1, 2, 3 these are the very splits behind ADBench's published
-    numbers. The global numpy state is untouched. ``draws="anomalab"``: resampling with
+    shipped ADBench files and seeds 1, 2, 3 these replay the draws behind ADBench's published
+    numbers (assuming scikit-learn's stratified split algorithm is unchanged since). The global numpy state is untouched. ``draws="anomalab"``: resampling with
     ``default_rng(seed)``, then the project's ``semi_supervised`` (its own split and label draws).
     ``train_index``/``test_index`` refer to the original rows.
     """

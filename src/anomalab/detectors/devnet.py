@@ -149,9 +149,10 @@ class DevNet(TorchDetector):
     epochs, steps_per_epoch, batch_size: Algorithm 1 (an "epoch" is ``steps_per_epoch`` batches).
     lr, rho, eps: RMSprop.
     grad_clip: gradient-norm clip (None = off).
-    clip_mode: ``"global"`` bounds the norm of all gradients together (Keras 2.2.2's ``clipnorm``,
-        the official code's environment); ``"per_tensor"`` bounds each weight tensor's gradient on
-        its own (``clipnorm`` in ``tf.keras`` >= 2.4, so in ADBench's run of the same code).
+    clip_mode: ``"global"`` bounds the norm of all gradients together (``clipnorm`` in Keras
+        2.2/2.3: the official code's environment and ADBench's stated Keras 2.3.0);
+        ``"per_tensor"`` bounds each weight tensor's gradient on its own (``clipnorm`` in
+        ``tf.keras`` >= 2.4, i.e. the same code run on a recent TensorFlow).
     select_best: keep the weights of the epoch with the lowest mean training loss.
     contamination: fraction of training rows above ``threshold_``, or ``"auto"``: threshold at
         z_0.95 of the prior (Proposition 4.1: a score above it has 95 % confidence of being
