@@ -625,8 +625,13 @@ def write_report(out: Path, stages: list[str], args: Any) -> Path:
         "",
         *NOTES,
         "",
-        f"Seeds: {args.seeds} for the paper / substitute / mnist suites (capped per dataset by "
-        f"`--fewer-seeds {args.fewer_seeds}`), {args.robust_seeds} for the "
+        f"Seeds: {args.seeds} for the paper / substitute / mnist suites"
+        + (
+            f" (capped per dataset by `--fewer-seeds {args.fewer_seeds}`)"
+            if args.fewer_seeds
+            else ""
+        )
+        + f", {args.robust_seeds} for the "
         f"robustness grid, {args.adbench_seeds} for adbench-unsup.",
         "",
         "## The issue's acceptance checks (computed from the stores)",
@@ -751,7 +756,7 @@ def write_report(out: Path, stages: list[str], args: Any) -> Path:
         L += ["## Score histograms (cf. Fig. 5), seed 0", ""]
         L += [f"![{n}](sgae/{n})" for n in names]
         L += ["", *[f"- {n}" for n in notes], ""]
-    L += ["## What was not run (compute budget: ~1 shared CPU core for ~90 minutes)", ""]
+    L += ["## What was not run", ""]
     for stage, suite in (
         ("paper", "sgae-paper"),
         ("substitutes", "sgae-substitutes"),
