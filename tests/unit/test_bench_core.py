@@ -68,3 +68,17 @@ def test_suites() -> None:
         suite_from_dict(
             "x", {"protocol": "unsupervised", "datasets": ["WBC"], "detectors": ["Nope"]}
         )
+
+
+def test_runner_passes_the_protocols_validation_part(tmp_path) -> None:
+    """An SGAE that selects on validation data only runs if the runner hands the ``sgae``
+    protocol's validation part to ``fit``; without one (unsupervised protocol) it fails clearly."""
+    params = {"epochs": 2, "batch_size": 64, "hidden_dims": [8, 4], "early_stop": False}
+    params |= {"model_selection": "val_auc"}
+    store = ResultStore(tmp_path / "results.sqlite")
+    cells = [Cell("SGAE", "WBC", "sgae", 0, params), Cell("SGAE", "WBC", "unsupervised", 0, params)]
+    summary = run_cells(cells, store)
+    assert (summary.ok, summary.failed) == (1, 1)
+    frame = store.frame().set_index("protocol")
+    assert frame.loc["sgae", "status"] == "ok"
+    assert "validation" in frame.loc["unsupervised", "error"]

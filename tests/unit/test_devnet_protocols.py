@@ -126,3 +126,8 @@ def test_adbench_draws_replay_adbench_data_generator() -> None:
             assert set(other.train_index[other.y_train == 1]) != labeled_rows
     finally:
         legacy.set_state(saved)
+
+
+def test_adbench_draws_must_be_known() -> None:
+    with pytest.raises(ValueError, match="draws"):
+        make_task(load_dataset("vertebral"), "adbench_semi", seed=1, draws="numpy")
