@@ -338,6 +338,21 @@ def adbench_table(
     return "\n".join(out), "\n".join(summary)
 
 
+def ratio_sections(
+    df: pd.DataFrame, entrants: list[str], shown: list[str], exact_seeds: tuple[int, ...] = ()
+) -> list[str]:
+    """One subsection per labeled ratio: which of ``entrants`` did not run, the summary, the table."""
+    out: list[str] = []
+    for ratio in (0.05, 0.01, 0.1):
+        table, summary = adbench_table(df, ratio, shown, exact_seeds)
+        at_ratio = df[np.isclose(df["ratio"].astype(float), ratio)] if len(df) else df
+        ran = set(at_ratio["detector"]) if len(at_ratio) else set()
+        missing = [e for e in entrants if e not in ran]
+        note = f"Not run at this ratio: {', '.join(missing)}." if missing else ""
+        out += ["", f"#### {ratio:.0%} labeled", "", note, "", summary, "", table]
+    return out
+
+
 def times_table(frames: dict[str, pd.DataFrame]) -> str:
     out = [
         "| suite | entrant | mean fit s | mean score s (test part) | cells |",
@@ -514,20 +529,7 @@ def write_report(runs: Path, root: Path, out: Path, command: str) -> None:
         "for this comparison; it matters only on wide inputs (InternetAds, 1,555 features).",
     ]
     res = frames["adbench-semi-resampled"]
-    for ratio in (0.05, 0.01, 0.1):
-        table, summary = (
-            adbench_table(res, ratio, [*entrants, "DevNet-tfkeras-clip"], (1, 2, 3))
-            if len(res)
-            else ("not run", "")
-        )
-        ran = (
-            set(res[np.isclose(res["ratio"].astype(float), ratio)]["detector"])
-            if len(res)
-            else set()
-        )
-        missing = [e for e in entrants if e not in ran]
-        note = f"Not run at this ratio: {', '.join(missing)}." if missing else ""
-        parts += ["", f"#### {ratio:.0%} labeled", "", note, "", summary, "", table]
+    parts += ratio_sections(res, entrants, [*entrants, "DevNet-tfkeras-clip"], (1, 2, 3))
     parts += [
         failed_note(res),
         "",
@@ -539,12 +541,7 @@ def write_report(runs: Path, root: Path, out: Path, command: str) -> None:
         "`default_rng`. ADBench's column: their published DevNet (their own pipeline, see 4a), "
         "so small datasets are not comparable one to one.",
     ]
-    for ratio in (0.05, 0.01, 0.1):
-        table, summary = adbench_table(adb_all, ratio, entrants)
-        ran = set(adb_all[np.isclose(adb_all["ratio"].astype(float), ratio)]["detector"])
-        missing = [e for e in entrants if e not in ran]
-        note = f"Not run at this ratio: {', '.join(missing)}." if missing else ""
-        parts += ["", f"#### {ratio:.0%} labeled", "", note, "", summary, "", table]
+    parts += ratio_sections(adb_all, entrants, entrants)
     parts += [
         failed_note(adb_all),
         "",

@@ -365,14 +365,17 @@ def adbench_section(df: pd.DataFrame) -> list[str]:
 
 
 # ------------------------------------------------------------------------------- plots
-def guidance_section(out: Path) -> list[str]:
-    """The guidance diagnostic (``sgae_report.py --stages guidance``), mean over its seeds."""
-    import json
-
+def guidance_rows(out: Path) -> pd.DataFrame:
+    """The guidance diagnostic's rows (``sgae_report.py --stages guidance``); empty if not run."""
     path = out / "guidance.json"
-    if not path.exists():
+    return pd.DataFrame(json.loads(path.read_text())) if path.exists() else pd.DataFrame()
+
+
+def guidance_section(out: Path) -> list[str]:
+    """The guidance diagnostic on market, mean over its seeds."""
+    df = guidance_rows(out)
+    if not len(df):
         return ["Not run.", ""]
-    df = pd.DataFrame(json.loads(path.read_text()))
     df = df[df["dataset"] == "market"]
     g = df.groupby("model").agg(
         seeds=("seed", "nunique"),
@@ -425,11 +428,8 @@ def guidance_section(out: Path) -> list[str]:
 
 
 def guidance_adbench(out: Path) -> list[str]:
-    """SG-AE's f vs s on adbench-unsup's cells (seed 0), from ``guidance.json``."""
-    import json
-
-    path = out / "guidance.json"
-    df = pd.DataFrame(json.loads(path.read_text())) if path.exists() else pd.DataFrame()
+    """SG-AE's f vs s on adbench-unsup's cells (seed 0), from the guidance diagnostic."""
+    df = guidance_rows(out)
     if not len(df) or "steps" not in df:
         return []
     d = df[df["steps"].notna()].sort_values("dataset", key=lambda c: c.str.lower())

@@ -114,10 +114,15 @@ def _binary_truth(dataset: Dataset) -> np.ndarray:
 
 
 def _split(
-    y: np.ndarray, test_size: float, seed: int, name: str, max_rows: int | None = None
+    y: np.ndarray,
+    test_size: float,
+    seed: int | np.random.RandomState,
+    name: str,
+    max_rows: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Stratified train/test indices; with ``max_rows``, a stratified subsample of that many rows
-    is drawn first (ADBench caps datasets at 10,000 rows this way; ours keeps the anomaly rate)."""
+    is drawn first (ADBench caps datasets at 10,000 rows this way; ours keeps the anomaly rate).
+    ``seed`` may be a legacy ``RandomState`` whose stream the split continues."""
     counts = np.bincount(y, minlength=2)
     if counts.min() < 2:
         raise ValueError(

@@ -35,7 +35,6 @@ import math
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from anomalab.data.dataset import Dataset
 from anomalab.data.preprocess import scale_split
@@ -204,19 +203,7 @@ def adbench_semi(
     if large:  # ADBench tests both rules in turn, re-seeding before each
         state = np.random.RandomState(seed)
         rows = state.choice(np.arange(n), int(max_rows), replace=False)
-    counts = np.bincount(y[rows], minlength=2)
-    if counts.min() < 2:
-        raise ValueError(
-            f"dataset {dataset.name!r} has {counts[0]} normal and {counts[1]} anomalous rows "
-            "after resampling; a stratified split needs at least 2 of each"
-        )
-    train_pos, test_pos = train_test_split(
-        np.arange(len(rows)),
-        test_size=test_size,
-        shuffle=True,
-        stratify=y[rows],
-        random_state=state,
-    )
+    train_pos, test_pos = _split(y[rows], test_size, state, f"{dataset.name} (resampled)")
     train, test = rows[train_pos], rows[test_pos]
     anomaly_pos = np.flatnonzero(y[train] == 1)
     k = math.ceil(ratio * len(anomaly_pos))  # ADBench's float product, unrounded
