@@ -79,13 +79,11 @@ def group_of(dataset: str) -> str:
 def run_suite(
     name: str, out: Path, seeds: int | None, root: Path, keep=None, max_rows: int | None = None
 ) -> pd.DataFrame:
-    suite = load_suite(name, root)
-    if seeds is not None:
-        suite.seeds = list(range(seeds))
-    if max_rows is not None:
-        suite.protocol_grid = [{**p, "max_rows": max_rows} for p in suite.protocol_grid]
-    if keep is not None:
-        suite.detectors = [d for d in suite.detectors if d[2] in keep]
+    suite = load_suite(name, root).restrict(
+        labels=keep,
+        seeds=None if seeds is None else range(seeds),
+        protocol_updates=None if max_rows is None else {"max_rows": max_rows},
+    )
     return run_and_collect(suite.cells(), out / name, root, name)
 
 

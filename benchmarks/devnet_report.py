@@ -92,13 +92,9 @@ ADBENCH_FILES = {
 # ------------------------------------------------------------------------------------ running
 def part_suite(part: str, root: Path) -> Suite:
     name, labels, rows, seeds = PARTS[part]
-    suite = load_suite(name, root)
-    if seeds is not None:
-        suite.seeds = list(seeds)
-    if part in PART_DATASETS:
-        suite.datasets = list(PART_DATASETS[part])
-    if labels is not None:
-        suite.detectors = [d for d in suite.detectors if d[2] in labels]
+    suite = load_suite(name, root).restrict(
+        labels=labels, seeds=seeds, datasets=PART_DATASETS.get(part)
+    )
     if rows is not None:
         suite.protocol_grid = [suite.protocol_grid[i] for i in rows]
     return suite

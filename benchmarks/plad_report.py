@@ -15,9 +15,12 @@ What it runs, all through the project's runner and store:
    disjoint *final* half (selection never sees the rows it is reported on);
 3. a timing probe: PLAD cpu preset, 2 epochs, Fashion-MNIST class 0, seed 0 (its fit time only;
    it is not a result);
-4. the learned perturbation on thyroid (lambda 3, seed 0): its size and how well the classifier
-   separates it from the normal training data;
-5. with ``--images``: suites ``plad-images`` and ``plad-multiclass`` (hours on a CPU). Without it,
+4. the learned perturbation on thyroid (lambda 3, seed 0): its size, how well the classifier
+   separates it from the normal training data, and how much it varies across points;
+5. suite ``plad-tabular-drocc``: Table 5's settings under DROCC's split and F1 convention, with
+   the F1 of a perfect and of a random ranking on the same rows (explains the paper's numbers);
+6. suite ``adbench-unsup`` restricted to PLAD and classic peers (``--adbench-seeds``, 3);
+7. with ``--images``: suites ``plad-images`` and ``plad-multiclass`` (hours on a CPU). Without it,
    image tables show stored results if any, else "not run yet".
 """
 
@@ -93,6 +96,16 @@ PAPER_LAMBDA = {"thyroid": 3.0, "arrhythmia": 2.0}
 MAIN_ENTRY = {"thyroid": "PLAD lam=3 b128", "arrhythmia": "PLAD lam=2 b64"}
 MIRROR_ENTRY = {"thyroid": "PLAD+mirror lam=3 b128", "arrhythmia": "PLAD+mirror lam=2 b64"}
 NOT_RUN = "not run yet"
+#: adbench-unsup entrants reported here (the suite's other entrants belong to other issues)
+ADBENCH_ENTRANTS = (
+    "PLAD",
+    "IForest",
+    "OCSVM",
+    "LOF",
+    "PyOD-ECOD",
+    "PyOD-KNN",
+    "PyOD-DeepSVDD",
+)
 NOTES = [
     "## Notes: what differs from the paper, what was not run",
     "",
@@ -104,18 +117,16 @@ NOTES = [
     "the standardised data, and the classifier can learn 'inside = abnormal, outside = normal'. "
     "The `mirror` option (ours) also labels 2x - x~ as perturbed, which makes the perturbations "
     "two-sided; it is reported separately and is not the paper's method.",
-    "- Possible reasons for the gap that we cannot check: the per-dataset settings of the missing "
-    "Appendix A (networks, optimizer); the F1 the paper computed (DROCC's trainer, which PLAD's "
-    "code appears to build on, uses a 20th-percentile threshold and the normal class as "
-    "positive; we use GOAD's top-k F1 of the anomaly class, as for the Table 5 baselines); and "
-    "model selection (DROCC's trainer keeps the best *test* score over epochs; we report the "
-    "last epoch).",
+    "- Reasons for the gap: the F1 convention (the DROCC-convention section above runs the same "
+    "settings under DROCC's split and F1, which PLAD's code appears to inherit, and lands near "
+    "the paper's values); and what we cannot check: the per-dataset settings of the missing "
+    "Appendix A (networks, optimizer) and model selection (DROCC's trainer keeps the best *test* "
+    "score over epochs; we report the last epoch).",
     "- The classic peers run here with scikit-learn defaults on the same split; the paper's "
     "OCSVM / LOF rows are copied from earlier papers with other settings.",
-    "- Image suites (`plad-images`, `plad-multiclass`) were not run in this session (hours on "
-    "two shared CPU cores); their tables say 'not run yet' until "
-    "`benchmarks/plad_report.py --images` is run. The 'Done when' image targets are therefore "
-    "open.",
+    "- Image suites (`plad-images`, `plad-multiclass`): the tables above show the cells that "
+    "ran, 'not run yet' for the rest; `benchmarks/plad_report.py --images` runs them all (hours "
+    "on two CPU cores). The cpu preset's lambda (1.0) and networks were not tuned per class.",
     "",
 ]
 
@@ -144,9 +155,9 @@ def failed_rows(store: ResultStore, cells: list[Cell]) -> pd.DataFrame:
     return df[df["status"] != "ok"]
 
 
-def run(cells: list[Cell], store: ResultStore, what: str) -> None:
+def run(cells: list[Cell], store: ResultStore, what: str, jobs: int = 1) -> None:
     start = time.perf_counter()
-    summary = run_cells(cells, store, jobs=1)
+    summary = run_cells(cells, store, jobs=jobs)
     print(
         f"{what}: {summary.ok} ok, {summary.failed} failed, {summary.skipped} stored "
         f"({time.perf_counter() - start:.0f} s)",
@@ -217,6 +228,149 @@ def table5(store: ResultStore) -> tuple[list[str], dict[str, float]]:
     if len(bad):
         lines += [f"Failed cells: {len(bad)} ({', '.join(sorted(set(bad.detector)))}).", ""]
     return lines, main_means
+
+
+def drocc_convention(store: ResultStore) -> list[str]:
+    """Table 5 re-run under DROCC's split and F1 (suite ``plad-tabular-drocc``), with the F1 a
+    perfect and a random ranking get on the same test rows, to read the paper's numbers."""
+    from anomalab.data import make_task
+    from anomalab.metrics import f1_by_rule
+
+    suite = load_suite("plad-tabular-drocc")
+    cells = suite.cells()
+    run(cells, store, "plad-tabular-drocc")
+    df = ok_rows(store, cells)
+    datasets = ["thyroid", "arrhythmia"]
+    rng = np.random.default_rng(0)
+    bounds: dict[str, tuple[list[float], list[float]]] = {}
+    for d in datasets:
+        perfect, random = [], []
+        for seed in suite.seeds:
+            y = make_task(d, "drocc_one_class", seed=seed).y_test
+            ranked = y + rng.random(len(y))  # every anomaly above every normal, no ties
+            perfect.append(f1_by_rule(y, ranked, "normal_at_p20"))
+            random.append(
+                np.mean([f1_by_rule(y, rng.random(len(y)), "normal_at_p20") for _ in range(200)])
+            )
+        bounds[d] = (perfect, random)
+    rows = [
+        ["PLAD (paper, Table 5)", *[paper(*PAPER_TABLE5["PLAD"][d]) for d in datasets]],
+        [
+            "perfect ranking (every anomaly above every normal)",
+            *[fmt(bounds[d][0]) for d in datasets],
+        ],
+        ["random ranking (mean of 200 draws per seed)", *[fmt(bounds[d][1]) for d in datasets]],
+    ]
+    for label in ("PLAD lam=3 b128", "PLAD lam=2 b64", "OCSVM", "LOF", "IForest"):
+        rows.append(
+            [
+                f"{label}, ours",
+                *[fmt(df[(df.detector == label) & (df.dataset == d)]["f1"]) for d in datasets],
+            ]
+        )
+    auc = [
+        f"{label} {d} {df[(df.detector == label) & (df.dataset == d)]['auc_roc'].mean():.3f}"
+        for label in ("PLAD lam=3 b128", "PLAD lam=2 b64", "IForest")
+        for d in datasets
+    ]
+    lines = [
+        "## Table 5 under DROCC's conventions (explains part of the gap; not the issue's metric)",
+        "",
+        "PLAD's code appears to build on DROCC's trainer (specs/plad.md section 10). DROCC's ODDS "
+        "script tests on all anomalies + as many random normals and trains on the remaining "
+        "normals; its trainer reports the F1 of the *normal* class with the 80 % least anomalous "
+        "test rows called normal (`threshold = np.percentile(scores, 20)`). Suite "
+        "`plad-tabular-drocc` (protocol `drocc_one_class`, store column `f1` = that F1, 5 seeds, "
+        "the split drawn per seed) runs the same PLAD settings as Table 5. On a half-normal test "
+        "set this F1 is squeezed between what a random and a perfect ranking get, computed below "
+        "on the same test rows:",
+        "",
+        *md_table(["Method", "Thyroid", "Arrhythmia"], rows),
+        "Mean AUC-ROC on the same cells: " + "; ".join(auc) + ".",
+        "",
+        "Under this convention our faithful PLAD (the paper's lambda per dataset) scores "
+        + "; ".join(
+            f"{d} {100 * df[(df.detector == MAIN_ENTRY[d]) & (df.dataset == d)]['f1'].mean():.1f}"
+            f" (paper {PAPER_TABLE5['PLAD'][d][0]})"
+            for d in datasets
+        )
+        + ", against far lower values on the GOAD protocol above with the same models; the "
+        "paper's Table 5 numbers sit where DROCC's F1 puts a fair-to-good ranking of a "
+        "half-normal test set (between the random and perfect rows), not where GOAD's does. This "
+        "is a reading, not a "
+        "proof: the paper does not state its F1. The issue's targets stay on the GOAD protocol.",
+        "",
+    ]
+    bad = failed_rows(store, cells)
+    if len(bad):
+        lines += [f"Failed cells: {len(bad)} ({', '.join(sorted(set(bad.detector)))}).", ""]
+    return lines
+
+
+def adbench_unsup(store: ResultStore, seeds: int, jobs: int) -> list[str]:
+    """PLAD (defaults) beside classic detectors in suite ``adbench-unsup`` on the same cells."""
+    from anomalab.bench.leaderboard import leaderboard
+
+    suite = load_suite("adbench-unsup").restrict(labels=ADBENCH_ENTRANTS, seeds=range(seeds))
+    cells = suite.cells()
+    run(cells, store, "adbench-unsup (PLAD and classic peers)", jobs)
+    results = store.frame([c.key for c in cells])
+    board = leaderboard(results)
+    rows = [
+        [
+            f"**{name}**" if name == "PLAD" else name,
+            f"{r.auc_roc:.4f}",
+            f"{r.auc_pr:.4f}",
+            f"{r.avg_rank:.2f}",
+            f"{int(r.datasets)}",
+            f"{int(r.cells_ok)} / {int(r.cells_failed)}",
+            f"{r.fit_seconds:.1f}",
+        ]
+        for name, r in board.iterrows()
+    ]
+    ok = results[results.status == "ok"]
+    per = ok.groupby(["dataset", "detector"])["auc_roc"].mean().unstack("detector")
+    wins = int((per["PLAD"] >= per.drop(columns="PLAD").max(axis=1)).sum())
+    below_half = sorted(per.index[per["PLAD"] < 0.5])
+    lines = [
+        "## PLAD on the ADBench catalog (suite `adbench-unsup`)",
+        "",
+        f"ADBench's unsupervised protocol (70/30 stratified split, min-max fitted on train, "
+        f"training data contaminated, at most 10,000 rows), {seeds} seeds, every ADBench tabular "
+        "dataset in the catalog; PLAD with its defaults (paper preset, lambda 1, 'mean' "
+        "convention), which the paper never tuned for these data, beside classic detectors with "
+        "their defaults on the same cells. Average rank by AUC-ROC over the datasets every "
+        "entrant finished.",
+        "",
+        *md_table(
+            [
+                "entrant",
+                "mean AUC-ROC",
+                "mean AUC-PR",
+                "avg rank",
+                "datasets",
+                "cells ok / failed",
+                "fit s",
+            ],
+            rows,
+        ),
+        f"PLAD is best (ties count) on {wins} of {len(per)} datasets and below 0.5 AUC-ROC on "
+        f"{len(below_half)}: {', '.join(below_half) or 'none'}.",
+        "For scale: a survey README quoted in specs/plad.md section 10 (citing NED, AAAI 2025) "
+        "gives PLAD a mean AUC-ROC of 67.42 over 47 ADBench tabular datasets, also far below "
+        "the classic detectors; PLAD was designed and tuned for images and two ODDS sets.",
+        "",
+        "Per dataset, AUC-ROC mean over seeds:",
+        "",
+        *md_table(
+            ["dataset", *per.columns],
+            [[d, *[f"{v:.3f}" for v in per.loc[d]]] for d in per.index],
+        ),
+    ]
+    bad = failed_rows(store, cells)
+    if len(bad):
+        lines += [f"Failed cells: {len(bad)} ({', '.join(sorted(set(bad.detector)))}).", ""]
+    return lines
 
 
 def lambda_sweep(store: ResultStore) -> list[str]:
@@ -294,6 +448,8 @@ def perturbation_probe() -> list[str]:
     auc = roc_auc_score(np.r_[np.zeros(len(X)), np.ones(len(X))], np.r_[p_norm, p_pert.numpy()])
     rel = np.linalg.norm(X_tilde - Xt, axis=1) / np.linalg.norm(Xt, axis=1)
     pair = np.linalg.norm(Xt - Xt[np.roll(np.arange(len(Xt)), 1)], axis=1)
+    shift = X_tilde - Xt
+    spread = np.linalg.norm(shift.std(axis=0)) / np.linalg.norm(shift.mean(axis=0))
     return [
         "## The learned perturbation (thyroid, lambda 3, paper preset, seed 0)",
         "",
@@ -304,10 +460,20 @@ def perturbation_probe() -> list[str]:
         f"against a mean distance of {pair.mean():.3f} between two normal points. "
         "(`tests/unit/test_plad.py` checks the same on 15 epochs.)",
         "",
+        "Much of the perturbation is one vector shared by every point: per-feature mean of "
+        f"x~ - x = [{', '.join(f'{v:+.2f}' for v in shift.mean(axis=0))}], per-feature std "
+        f"across points = [{', '.join(f'{v:.2f}' for v in shift.std(axis=0))}] (norm of the "
+        f"stds / norm of the means = {spread:.2f}). The cooperative objective lets the "
+        "perturbator settle on one cheap direction that the classifier can detect (thyroid's "
+        "features are near-deterministic functions of each other, e.g. FTI ~ TT4 / T4U, so a "
+        "small off-manifold shift suffices); the classifier then learns a boundary on one side "
+        "of the data only, and anomalies on the other side score as normal (the seeds with "
+        "AUC-ROC below 0.5 in Table 5).",
+        "",
     ]
 
 
-def image_tables(store: ResultStore, run_images: bool) -> list[str]:
+def image_tables(store: ResultStore, run_images: bool) -> tuple[list[str], dict[str, float]]:
     one = load_suite("plad-images")
     multi = load_suite("plad-multiclass")
     if run_images:
@@ -339,16 +505,18 @@ def image_tables(store: ResultStore, run_images: bool) -> list[str]:
             fits.append(f"{sub['fit_seconds'].mean():.0f}" if len(sub) else NOT_RUN)
             if len(sub):
                 class_means.append(sub["auc_roc"].mean())
-        averages[dataset] = (
-            f"{100 * np.mean(class_means):.1f}" if len(class_means) == 10 else NOT_RUN
-        )
+        if len(class_means) == 10:
+            averages[dataset] = float(np.mean(class_means))
         rows = [[n, paper(*p), o, f] for n, p, o, f in zip(names, table, ours, fits, strict=True)]
         lines += [f"### {title}", ""]
         lines += md_table(["normal class", "PLAD (paper)", "PLAD, ours (cpu)", "fit s"], rows)
     lines += ["### Table 4: mean AUC over the ten classes", ""]
     lines += md_table(
         ["dataset", "PLAD (paper)", "PLAD, ours (cpu)"],
-        [[d, paper(PAPER_TABLE4[d]), averages[d]] for d in ("cifar10", "fashion-mnist")],
+        [
+            [d, paper(PAPER_TABLE4[d]), f"{100 * averages[d]:.1f}" if d in averages else NOT_RUN]
+            for d in ("cifar10", "fashion-mnist")
+        ],
     )
     mdf = ok_rows(store, multi.cells())
     lines += [
@@ -366,7 +534,7 @@ def image_tables(store: ResultStore, run_images: bool) -> list[str]:
             for d in ("cifar10", "fashion-mnist")
         ],
     )
-    return lines
+    return lines, averages
 
 
 def timing_probe(store: ResultStore) -> list[str]:
@@ -402,9 +570,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("runs/plad"))
     parser.add_argument("--report", type=Path, default=ROOT / "docs/results/plad.md")
     parser.add_argument("--images", action="store_true", help="also run the image suites")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (adbench-unsup)")
+    parser.add_argument(
+        "--adbench-seeds", type=int, default=3, help="seeds of the adbench-unsup section"
+    )
     args = parser.parse_args(argv)
     store = ResultStore(args.out / "results.sqlite")
     t5, main_means = table5(store)
+    images, image_means = image_tables(store, args.images)
+
+    def image_check(dataset: str, bound: float, paper_value: float) -> str:
+        value = image_means.get(dataset)
+        verdict = (
+            "not established (not all ten classes ran)"
+            if value is None
+            else f"ours {value:.3f} -> {'holds' if value >= bound else 'does NOT hold'}"
+        )
+        return (
+            f"- {dataset} mean AUC >= {bound} with the cpu preset (paper {paper_value}): {verdict}"
+        )
+
     sections = [
         "# PLAD (Cai & Fan, NeurIPS 2022): results",
         "",
@@ -413,17 +598,21 @@ def main(argv: list[str] | None = None) -> int:
         "(via `specs/plad.md`) as targets. Presets: `paper` = 100 epochs and the paper's "
         "networks; `cpu` = 20 epochs and narrower image networks (see `PLAD`'s docstring).",
         "",
-        "## Done-when check (tabular)",
+        "## Done-when check",
         "",
         f"- thyroid F1 >= 0.70 (paper 76.6): ours {main_means['thyroid']:.3f} -> "
         f"{'holds' if main_means['thyroid'] >= 0.70 else 'does NOT hold'}",
         f"- arrhythmia F1 >= 0.60 (paper 71.0): ours {main_means['arrhythmia']:.3f} -> "
         f"{'holds' if main_means['arrhythmia'] >= 0.60 else 'does NOT hold'}",
+        image_check("fashion-mnist", 0.91, PAPER_TABLE4["fashion-mnist"]),
+        image_check("cifar10", 0.70, PAPER_TABLE4["cifar10"]),
         "",
         *t5,
+        *drocc_convention(store),
         *perturbation_probe(),
         *lambda_sweep(store),
-        *image_tables(store, args.images),
+        *adbench_unsup(store, args.adbench_seeds, args.jobs),
+        *images,
         *timing_probe(store),
         *NOTES,
     ]

@@ -67,9 +67,7 @@ def log(msg: str) -> None:
 def suite_cells(
     name: str, seeds: int | None, only: set[str] | None, datasets: set[str] | None = None
 ) -> list[Cell]:
-    suite = load_suite(name)
-    if seeds is not None:
-        suite.seeds = list(range(seeds))
+    suite = load_suite(name).restrict(seeds=None if seeds is None else range(seeds))
     cells = suite.cells()
     return [
         c
@@ -106,8 +104,7 @@ def faithful_cells(seeds: int, caps_only: set[str] | None) -> list[Cell]:
 
 
 def adbench_cells(seeds: int, only: set[str] | None) -> list[Cell]:
-    suite = load_suite("adbench-unsup")
-    suite.seeds = list(range(seeds))
+    suite = load_suite("adbench-unsup").restrict(seeds=range(seeds))
     keep = set(ADBENCH_DETECTORS) if only is None else set(ADBENCH_DETECTORS) & only
     return [c for c in suite.cells() if c.name in keep]
 

@@ -1,4 +1,13 @@
-"""Evaluation metrics: AUC-ROC, AUC-PR (average precision), F1 at a contamination, KS statistic."""
+"""Evaluation metrics: AUC-ROC, AUC-PR (average precision), F1 at a contamination, KS statistic.
+
+Two F1 conventions exist in the one-class literature; a protocol names the one its papers use
+(``Task.f1_rule``), and :func:`evaluate` computes that one into the ``f1`` column:
+
+- ``"anomaly_at_rate"``: F1 of the anomaly class with the top true-rate scores flagged (GOAD's
+  ``f_score``, the Zong et al. / NeuTraL AD convention; the default);
+- ``"normal_at_p20"``: F1 of the *normal* class with the 80 % least anomalous rows predicted
+  normal (DROCC's trainer: ``threshold = np.percentile(scores, 20)`` on normality scores).
+"""
 
 from __future__ import annotations
 
@@ -51,17 +60,57 @@ def f1_at_contamination(y_true: Any, scores: Any, contamination: float | None = 
     return float(f1_score(y, flagged))
 
 
+def f1_normal_at_percentile(y_true: Any, scores: Any, percentile: float = 20.0) -> float:
+    """F1 of the *normal* class when rows whose normality (-score) is at or above its
+    ``percentile``-th percentile are predicted normal (DROCC's tabular F1; with the default 20,
+    the 80 % least anomalous rows are called normal, whatever the true anomaly rate)."""
+    y, s = _check(y_true, scores)
+    if not 0.0 < percentile < 100.0:
+        raise ValueError(f"percentile must be in (0, 100), got {percentile}")
+    normality = -s
+    predicted_normal = (normality >= np.percentile(normality, percentile)).astype(np.int64)
+    return float(f1_score(1 - y, predicted_normal))
+
+
+F1_RULES = ("anomaly_at_rate", "normal_at_p20")
+
+
+def f1_by_rule(y_true: Any, scores: Any, rule: str = "anomaly_at_rate") -> float:
+    """The F1 of one of :data:`F1_RULES` (see the module docstring)."""
+    if rule == "anomaly_at_rate":
+        return f1_at_contamination(y_true, scores)
+    if rule == "normal_at_p20":
+        return f1_normal_at_percentile(y_true, scores, 20.0)
+    raise ValueError(f"unknown F1 rule {rule!r}; choose from {F1_RULES}")
+
+
 def ks_statistic(y_true: Any, scores: Any) -> float:
     """Two-sample Kolmogorov-Smirnov statistic between anomaly and normal scores (scipy)."""
     y, s = _check(y_true, scores)
     return float(ks_2samp(s[y == 1], s[y == 0]).statistic)
 
 
-def evaluate(y_true: Any, scores: Any, contamination: float | None = None) -> dict[str, float]:
-    """All metrics at once: auc_roc, auc_pr, f1 (at the true rate unless given), ks."""
+def evaluate(
+    y_true: Any,
+    scores: Any,
+    contamination: float | None = None,
+    f1_rule: str = "anomaly_at_rate",
+) -> dict[str, float]:
+    """All metrics at once: auc_roc, auc_pr, f1, ks.
+
+    ``f1``: by ``f1_rule``; for ``"anomaly_at_rate"`` the top ``contamination`` fraction (default
+    the true rate) is flagged."""
+    if f1_rule == "anomaly_at_rate":
+        f1 = f1_at_contamination(y_true, scores, contamination)
+    elif contamination is not None:
+        raise ValueError(
+            f"contamination applies only to f1_rule='anomaly_at_rate', not {f1_rule!r}"
+        )
+    else:
+        f1 = f1_by_rule(y_true, scores, f1_rule)
     return {
         "auc_roc": auc_roc(y_true, scores),
         "auc_pr": auc_pr(y_true, scores),
-        "f1": f1_at_contamination(y_true, scores, contamination),
+        "f1": f1,
         "ks": ks_statistic(y_true, scores),
     }

@@ -82,3 +82,17 @@ def test_runner_passes_the_protocols_validation_part(tmp_path) -> None:
     frame = store.frame().set_index("protocol")
     assert frame.loc["sgae", "status"] == "ok"
     assert "validation" in frame.loc["unsupervised", "error"]
+
+
+def test_suite_restrict_keeps_labels_and_merges_protocol_updates() -> None:
+    suite = load_suite("adbench-unsup")
+    small = suite.restrict(
+        labels=["IForest", "PLAD"], seeds=range(2), protocol_updates={"max_rows": 500}
+    )
+    assert [d[2] for d in small.detectors] == [
+        d[2] for d in suite.detectors if d[2] in {"IForest", "PLAD"}
+    ]
+    assert small.seeds == [0, 1] and small.datasets == suite.datasets
+    assert all(p["max_rows"] == 500 and p["scale"] == "minmax" for p in small.protocol_grid)
+    assert suite.seeds == [0, 1, 2] and suite.protocol_grid[0]["max_rows"] == 10000  # untouched
+    assert {c.label or c.detector for c in small.cells()} == {"IForest", "PLAD"}

@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from anomalab.metrics import auc_pr, auc_roc, evaluate, f1_at_contamination, ks_statistic
+from anomalab.metrics import (
+    auc_pr,
+    auc_roc,
+    evaluate,
+    f1_at_contamination,
+    f1_by_rule,
+    f1_normal_at_percentile,
+    ks_statistic,
+)
 
 
 def test_auc_roc_hand_computed() -> None:
@@ -44,3 +52,26 @@ def test_evaluate_and_errors() -> None:
         auc_roc([0, 1, 1], [0.1, 0.2])
     with pytest.raises(ValueError, match="0 \\(normal\\) / 1"):
         auc_roc([0, 2], [0.1, 0.2])
+
+
+def test_f1_normal_at_percentile_is_drocc_convention() -> None:
+    # 5 normals, 5 anomalies; the 8 least anomalous rows are called normal (20th percentile)
+    y = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+    perfect = y + np.linspace(0.0, 0.5, 10)  # every anomaly above every normal, no ties
+    # predicted normal: 5 normals + 3 anomalies -> P = 5/8, R = 1, F1 = 2 * 0.625 / 1.625
+    assert f1_normal_at_percentile(y, perfect) == pytest.approx(2 * 0.625 / 1.625)
+    reversed_ = -perfect  # anomalies least anomalous: 5 anomalies + 3 normals called normal
+    assert f1_normal_at_percentile(y, reversed_) == pytest.approx(
+        2 * (3 / 8) * (3 / 5) / (3 / 8 + 3 / 5)
+    )
+    assert f1_by_rule(y, perfect, "normal_at_p20") == f1_normal_at_percentile(y, perfect)
+    # tied scores: the 20th percentile equals the lowest normality, so every row is called normal
+    assert f1_normal_at_percentile(y, y.astype(float)) == pytest.approx(2 * 0.5 / 1.5)
+    assert f1_by_rule(y, perfect) == 1.0  # the default rule: anomaly class at the true rate
+    assert evaluate(y, perfect, f1_rule="normal_at_p20")["f1"] == pytest.approx(0.769, abs=1e-3)
+    with pytest.raises(ValueError, match="unknown F1 rule"):
+        f1_by_rule(y, perfect, "macro")
+    with pytest.raises(ValueError, match="contamination applies only"):
+        evaluate(y, perfect, 0.2, f1_rule="normal_at_p20")
+    with pytest.raises(ValueError, match="percentile"):
+        f1_normal_at_percentile(y, perfect, 100.0)

@@ -73,6 +73,32 @@ def test_goad_split_and_scaling(thyroid_task) -> None:
     )
 
 
+def test_drocc_split_balanced_test_and_its_f1_rule() -> None:
+    ds = load_dataset("thyroid")
+    task = make_task(ds, "drocc_one_class", seed=1)
+    n_anom = int(ds.y.sum())
+    assert task.y_test.sum() == n_anom and (task.y_test == 0).sum() == n_anom
+    assert not set(task.train_index) & set(task.test_index)
+    assert len(task.train_index) + len(task.test_index) == len(ds.X)
+    assert task.y_train_true.sum() == 0 and task.f1_rule == "normal_at_p20"
+    other = make_task(ds, "drocc_one_class", seed=2)
+    assert not np.array_equal(task.test_index, other.test_index)  # the normals drawn per seed
+    assert make_task(ds, "goad_one_class", seed=1).f1_rule == "anomaly_at_rate"
+
+
+def test_runner_stores_the_f1_of_the_protocols_rule() -> None:
+    from anomalab.bench.runner import Cell, make_entrant, run_cell
+    from anomalab.metrics import f1_by_rule
+
+    cell = Cell("IForest", "thyroid", "drocc_one_class", 0)
+    row = run_cell(cell)
+    assert row["status"] == "ok", row.get("error")
+    task = make_task("thyroid", "drocc_one_class", seed=0)
+    scores = make_entrant("IForest", {}, 0).fit(task.X_train).decision_function(task.X_test)
+    assert row["f1"] == pytest.approx(f1_by_rule(task.y_test, scores, "normal_at_p20"))
+    assert row["f1"] != pytest.approx(f1_by_rule(task.y_test, scores, "anomaly_at_rate"))
+
+
 def test_goad_holdout_halves_are_complementary(thyroid_task) -> None:
     dev = make_task("thyroid", "goad_one_class", seed=2, holdout="dev")
     final = make_task("thyroid", "goad_one_class", seed=2, holdout="final")

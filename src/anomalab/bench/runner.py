@@ -182,7 +182,7 @@ def run_cell(
             start = time.perf_counter()
             scores = detector.decision_function(task.X_test)
             row["score_seconds"] = time.perf_counter() - start
-            row.update(evaluate(task.y_test, scores))
+            row.update(evaluate(task.y_test, scores, f1_rule=task.f1_rule))
             row["status"] = "ok"
         except Exception as exc:  # a failed cell is recorded, the run goes on
             row = failed_row(cell, exc)

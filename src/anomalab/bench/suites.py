@@ -13,7 +13,8 @@ array of tables to run the grid under each (e.g. ADBench's 1 %, 5 %, 10 % labele
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,26 @@ class Suite:
     detectors: list[tuple[str, dict[str, Any], str]]
     seeds: list[int]
     protocol_grid: list[dict[str, Any]] = field(default_factory=lambda: [{}])
+
+    def restrict(
+        self,
+        *,
+        labels: Iterable[str] | None = None,
+        seeds: Iterable[int] | None = None,
+        datasets: Iterable[str] | None = None,
+        protocol_updates: dict[str, Any] | None = None,
+    ) -> Suite:
+        """A copy keeping the entrants whose label is in ``labels`` (in the suite's order), with
+        ``seeds`` / ``datasets`` replaced and ``protocol_updates`` merged into every protocol
+        setting (e.g. a smaller ``max_rows``). The suite itself is left as it is."""
+        keep = None if labels is None else set(labels)
+        return replace(
+            self,
+            detectors=[d for d in self.detectors if keep is None or d[2] in keep],
+            seeds=list(self.seeds if seeds is None else seeds),
+            datasets=list(self.datasets if datasets is None else datasets),
+            protocol_grid=[{**p, **(protocol_updates or {})} for p in self.protocol_grid],
+        )
 
     def cells(self) -> list[Cell]:
         return [

@@ -50,6 +50,8 @@ class Task:
     #: labeled validation part (ground truth 0/1), where the protocol holds one out
     X_val: np.ndarray | None = None
     y_val: np.ndarray | None = None
+    #: the F1 convention of the protocol's papers (``anomalab.metrics.F1_RULES``)
+    f1_rule: str = "anomaly_at_rate"
 
     def __repr__(self) -> str:
         return (

@@ -5,6 +5,10 @@
   of the normal rows in file order trains, the other half + all anomalies test; z-score with the
   training mean / std (sd 0 -> 1). The built-in ``one_class`` draws a random half and min-max
   scales, which is Zong's text but not the baselines' code.
+- ``drocc_one_class``: the tabular split of DROCC's ODDS script (``process_odds.py``), whose
+  trainer PLAD's code appears to build on: test = all anomalies + as many random normals, train =
+  the remaining normals; its tasks carry DROCC's F1 convention (``f1_rule="normal_at_p20"``: F1
+  of the normal class with the 80 % least anomalous test rows called normal).
 - ``image_multiclass_normal``: Sec. 4.5 / Table 6: normal = a random sample of training images of
   all classes; test = the official test images (normal) + synthetic anomalies, each the
   pixel-wise mean of two test images drawn uniformly with replacement.
@@ -54,6 +58,28 @@ def goad_one_class(
         test = np.sort(dev if holdout == "dev" else final)
     zeros = np.zeros(len(train), dtype=np.int64)
     return _task(dataset, "goad_one_class", seed, train, test, zeros, y[test], zeros, scale)
+
+
+@register_protocol("drocc_one_class")
+def drocc_one_class(dataset: Dataset, *, seed: int = 0, scale: str | None = "standard") -> Task:
+    """DROCC's ODDS split: all anomalies + an equal number of normals (drawn with ``seed``) test,
+    the remaining normals train; ``scale`` fitted on the training rows (DROCC divides by
+    std + 1e-4; ``"standard"`` by std, sd 0 -> 1). The task's ``f1`` is DROCC's normal-class F1 at
+    the 20th percentile, under which a perfect ranking scores 2 / (1 + 0.8 / 0.5) = 0.769 here."""
+    y = _binary_truth(dataset)
+    normals = np.random.default_rng(seed).permutation(np.flatnonzero(y == 0))
+    anomalies = np.flatnonzero(y == 1)
+    if len(anomalies) == 0 or len(normals) <= len(anomalies):
+        raise ValueError(
+            f"dataset {dataset.name!r}: drocc_one_class needs an anomaly and more normal rows "
+            f"than anomalies ({len(normals)} normal, {len(anomalies)} anomalous)"
+        )
+    train = np.sort(normals[len(anomalies) :])
+    test = np.sort(np.concatenate([normals[: len(anomalies)], anomalies]))
+    zeros = np.zeros(len(train), dtype=np.int64)
+    task = _task(dataset, "drocc_one_class", seed, train, test, zeros, y[test], zeros, scale)
+    task.f1_rule = "normal_at_p20"
+    return task
 
 
 @register_protocol("image_multiclass_normal")
