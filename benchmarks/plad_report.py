@@ -155,9 +155,18 @@ def ok_rows(store: ResultStore, cells: list[Cell]) -> pd.DataFrame:
     return df[df["status"] == "ok"]
 
 
-def failed_rows(store: ResultStore, cells: list[Cell]) -> pd.DataFrame:
+def failure_lines(store: ResultStore, cells: list[Cell]) -> list[str]:
+    """'Failed cells: N (detectors).' when any of ``cells`` failed, else nothing."""
     df = store.frame([c.key for c in cells])
-    return df[df["status"] != "ok"]
+    bad = df[df["status"] != "ok"]
+    if not len(bad):
+        return []
+    return [f"Failed cells: {len(bad)} ({', '.join(sorted(set(bad.detector)))}).", ""]
+
+
+def entrant(df: pd.DataFrame, label: str, dataset: str) -> pd.DataFrame:
+    """The rows of one entrant on one dataset."""
+    return df[(df.detector == label) & (df.dataset == dataset)]
 
 
 def run(cells: list[Cell], store: ResultStore, what: str, jobs: int = 1) -> None:
@@ -188,13 +197,10 @@ def table5(store: ResultStore) -> tuple[list[str], dict[str, float]]:
         out = []
         for d in datasets:
             name = label[d] if isinstance(label, dict) else label
-            out.append(fmt(df[(df.detector == name) & (df.dataset == d)]["f1"]))
+            out.append(fmt(entrant(df, name, d)["f1"]))
         return out
 
-    main_means = {
-        d: float(df[(df.detector == MAIN_ENTRY[d]) & (df.dataset == d)]["f1"].mean())
-        for d in datasets
-    }
+    main_means = {d: float(entrant(df, MAIN_ENTRY[d], d)["f1"].mean()) for d in datasets}
     rows = [
         ["PLAD (paper)", *[paper(*PAPER_TABLE5["PLAD"][d]) for d in datasets]],
         ["**PLAD, ours** (paper preset, paper's lambda per dataset)", *ours(MAIN_ENTRY)],
@@ -224,14 +230,12 @@ def table5(store: ResultStore) -> tuple[list[str], dict[str, float]]:
     ]
     for d in datasets:
         for label in (MAIN_ENTRY[d], MIRROR_ENTRY[d]):
-            sub = df[(df.detector == label) & (df.dataset == d)].sort_values("seed")
+            sub = entrant(df, label, d).sort_values("seed")
             aucs = ", ".join(f"{v:.3f}" for v in sub["auc_roc"])
             f1s = ", ".join(f"{v:.3f}" for v in sub["f1"])
             lines.append(f"- {d}, {label}: per seed F1 [{f1s}], AUC-ROC [{aucs}]")
     lines.append("")
-    bad = failed_rows(store, cells)
-    if len(bad):
-        lines += [f"Failed cells: {len(bad)} ({', '.join(sorted(set(bad.detector)))}).", ""]
+    lines += failure_lines(store, cells)
     return lines, main_means
 
 
@@ -270,11 +274,11 @@ def drocc_convention(store: ResultStore) -> list[str]:
         rows.append(
             [
                 f"{label}, ours",
-                *[fmt(df[(df.detector == label) & (df.dataset == d)]["f1"]) for d in datasets],
+                *[fmt(entrant(df, label, d)["f1"]) for d in datasets],
             ]
         )
     auc = [
-        f"{label} {d} {df[(df.detector == label) & (df.dataset == d)]['auc_roc'].mean():.3f}"
+        f"{label} {d} {entrant(df, label, d)['auc_roc'].mean():.3f}"
         for label in ("PLAD lam=3 b128", "PLAD lam=2 b64", "IForest")
         for d in datasets
     ]
@@ -295,7 +299,7 @@ def drocc_convention(store: ResultStore) -> list[str]:
         "",
         "Under this convention our faithful PLAD (the paper's lambda per dataset) scores "
         + "; ".join(
-            f"{d} {100 * df[(df.detector == MAIN_ENTRY[d]) & (df.dataset == d)]['f1'].mean():.1f}"
+            f"{d} {100 * entrant(df, MAIN_ENTRY[d], d)['f1'].mean():.1f}"
             f" (paper {PAPER_TABLE5['PLAD'][d][0]})"
             for d in datasets
         )
@@ -306,9 +310,7 @@ def drocc_convention(store: ResultStore) -> list[str]:
         "proof: the paper does not state its F1. The issue's targets stay on the GOAD protocol.",
         "",
     ]
-    bad = failed_rows(store, cells)
-    if len(bad):
-        lines += [f"Failed cells: {len(bad)} ({', '.join(sorted(set(bad.detector)))}).", ""]
+    lines += failure_lines(store, cells)
     return lines
 
 
@@ -372,9 +374,7 @@ def adbench_unsup(store: ResultStore, seeds: int, jobs: int) -> list[str]:
             [[d, *[f"{v:.3f}" for v in per.loc[d]]] for d in per.index],
         ),
     ]
-    bad = failed_rows(store, cells)
-    if len(bad):
-        lines += [f"Failed cells: {len(bad)} ({', '.join(sorted(set(bad.detector)))}).", ""]
+    lines += failure_lines(store, cells)
     return lines
 
 
@@ -400,17 +400,11 @@ def lambda_sweep(store: ResultStore) -> list[str]:
         rows = []
         for lam in lams:
             label = f"{prefix} lam={lam:g}"
-            rows.append(
-                [f"{lam:g}"]
-                + [fmt(df[(df.detector == label) & (df.dataset == d)]["f1"]) for d in PAPER_LAMBDA]
-            )
+            rows.append([f"{lam:g}"] + [fmt(entrant(df, label, d)["f1"]) for d in PAPER_LAMBDA])
         lines += [f"Dev-half F1 (%), {prefix}:", ""]
         lines += md_table(["lambda", *PAPER_LAMBDA], rows)
         for d, paper_lam in PAPER_LAMBDA.items():
-            means = {
-                lam: df[(df.detector == f"{prefix} lam={lam:g}") & (df.dataset == d)]["f1"].mean()
-                for lam in lams
-            }
+            means = {lam: entrant(df, f"{prefix} lam={lam:g}", d)["f1"].mean() for lam in lams}
             best = max(means, key=lambda k: (np.nan_to_num(means[k], nan=-1.0), -k))
             chosen[(d, mirror)] = best
             for lam, tag in ((best, "dev-selected"), (paper_lam, "paper")):

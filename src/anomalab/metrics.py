@@ -75,13 +75,18 @@ def f1_normal_at_percentile(y_true: Any, scores: Any, percentile: float = 20.0) 
 F1_RULES = ("anomaly_at_rate", "normal_at_p20")
 
 
-def f1_by_rule(y_true: Any, scores: Any, rule: str = "anomaly_at_rate") -> float:
-    """The F1 of one of :data:`F1_RULES` (see the module docstring)."""
+def f1_by_rule(
+    y_true: Any, scores: Any, rule: str = "anomaly_at_rate", contamination: float | None = None
+) -> float:
+    """The F1 of one of :data:`F1_RULES` (see the module docstring); ``contamination`` (default
+    the true rate) applies to ``"anomaly_at_rate"`` only."""
     if rule == "anomaly_at_rate":
-        return f1_at_contamination(y_true, scores)
-    if rule == "normal_at_p20":
-        return f1_normal_at_percentile(y_true, scores, 20.0)
-    raise ValueError(f"unknown F1 rule {rule!r}; choose from {F1_RULES}")
+        return f1_at_contamination(y_true, scores, contamination)
+    if rule not in F1_RULES:
+        raise ValueError(f"unknown F1 rule {rule!r}; choose from {F1_RULES}")
+    if contamination is not None:
+        raise ValueError(f"contamination applies only to f1_rule='anomaly_at_rate', not {rule!r}")
+    return f1_normal_at_percentile(y_true, scores, 20.0)
 
 
 def ks_statistic(y_true: Any, scores: Any) -> float:
@@ -100,14 +105,7 @@ def evaluate(
 
     ``f1``: by ``f1_rule``; for ``"anomaly_at_rate"`` the top ``contamination`` fraction (default
     the true rate) is flagged."""
-    if f1_rule == "anomaly_at_rate":
-        f1 = f1_at_contamination(y_true, scores, contamination)
-    elif contamination is not None:
-        raise ValueError(
-            f"contamination applies only to f1_rule='anomaly_at_rate', not {f1_rule!r}"
-        )
-    else:
-        f1 = f1_by_rule(y_true, scores, f1_rule)
+    f1 = f1_by_rule(y_true, scores, f1_rule, contamination)
     return {
         "auc_roc": auc_roc(y_true, scores),
         "auc_pr": auc_pr(y_true, scores),
