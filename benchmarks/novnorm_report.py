@@ -7,7 +7,12 @@ that suite's missing cells through the project's runner (optionally only some da
 seeds), so one command both runs and reports::
 
     PYTHONPATH=src python benchmarks/novnorm_report.py \
-        --run novnorm-images --datasets mnist-images --classes 0 --seeds 1
+        --run novnorm-images --datasets mnist-images --classes 0 --seeds 1 [--jobs 2]
+
+``--figure dataset:class ...`` refits cells to plot their extreme test images, and
+``--diagnose dataset:class ...`` refits the full model with and without detached batch extremes
+and measures what the loss did to the score (saved to ``docs/results/novnorm_diagnosis.json``,
+shown from there on every later run).
 
 Paper numbers (Wu et al., CVIU 2021, Tables 1-5) are copied from the extraction notes as targets.
 """
