@@ -435,20 +435,31 @@ def lambda_sweep(store: ResultStore) -> list[str]:
     return lines
 
 
-def perturbation_probe() -> list[str]:
+def learned_perturbation(
+    det: Any, X: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """(X standardised, its perturbation x~, P(abnormal) of X, of x~, AUC normal vs perturbed)
+    for a fitted PLAD: one z sample per row (seed 0)."""
     import torch
     from sklearn.metrics import roc_auc_score
+
+    Xt, X_tilde = det.perturb(X, seed=0)
+    with torch.no_grad():
+        logits = det.model_(torch.tensor(X_tilde, dtype=torch.float32)).double()
+    p_pert = torch.sigmoid(logits).numpy()
+    p_norm = det.decision_function(X)
+    labels = np.r_[np.zeros(len(Xt)), np.ones(len(Xt))]
+    return Xt, X_tilde, p_norm, p_pert, float(roc_auc_score(labels, np.r_[p_norm, p_pert]))
+
+
+def perturbation_probe() -> list[str]:
 
     from anomalab.data import make_task
     from anomalab.detectors.plad import PLAD
 
     X = make_task("thyroid", "goad_one_class", seed=0).X_train
     det = PLAD(lam=3.0, random_state=0).fit(X)
-    Xt, X_tilde = det.perturb(X, seed=0)
-    with torch.no_grad():
-        p_pert = torch.sigmoid(det.model_(torch.tensor(X_tilde, dtype=torch.float32)).double())
-    p_norm = det.decision_function(X)
-    auc = roc_auc_score(np.r_[np.zeros(len(X)), np.ones(len(X))], np.r_[p_norm, p_pert.numpy()])
+    Xt, X_tilde, p_norm, p_pert, auc = learned_perturbation(det, X)
     rel = np.linalg.norm(X_tilde - Xt, axis=1) / np.linalg.norm(Xt, axis=1)
     pair = np.linalg.norm(Xt - Xt[np.roll(np.arange(len(Xt)), 1)], axis=1)
     shift = X_tilde - Xt
@@ -458,7 +469,7 @@ def perturbation_probe() -> list[str]:
         "",
         f"On the 1,839 training normals (z-scored): AUC of the classifier, normal vs perturbed "
         f"training data = {auc:.3f}; median P(abnormal) normal {np.median(p_norm):.3f}, "
-        f"perturbed {float(p_pert.median()):.3f}. Size: median ||x~ - x|| / ||x|| = "
+        f"perturbed {float(np.median(p_pert)):.3f}. Size: median ||x~ - x|| / ||x|| = "
         f"{np.median(rel):.3f}; mean ||x~ - x|| = {np.linalg.norm(X_tilde - Xt, axis=1).mean():.3f} "
         f"against a mean distance of {pair.mean():.3f} between two normal points. "
         "(`tests/unit/test_plad.py` checks the same on 15 epochs.)",
@@ -483,7 +494,6 @@ def image_probe(specs: list[str], path: Path, command: str) -> None:
     """Refit the plad-images cell (cpu preset, lambda 1, seed 0) of each ``dataset:class`` and
     measure its learned perturbation as the thyroid probe does, plus how far the test score is
     a function of the one direction the perturbations share (their mean shift u)."""
-    import torch
     from scipy.stats import spearmanr
     from sklearn.metrics import roc_auc_score
 
@@ -496,12 +506,7 @@ def image_probe(specs: list[str], path: Path, command: str) -> None:
         dataset, normal = spec.split(":")
         task = make_task(load_dataset(dataset), "image_one_class", 0, normal_class=int(normal))
         det = make_entrant(detector[0], detector[1], 0).fit(task.X_train)
-        Xt, X_tilde = det.perturb(task.X_train, seed=0)
-        with torch.no_grad():
-            logits = det.model_(torch.tensor(X_tilde, dtype=torch.float32)).double()
-        p_pert = torch.sigmoid(logits).numpy()
-        p_norm = det.decision_function(task.X_train)
-        sep = roc_auc_score(np.r_[np.zeros(len(Xt)), np.ones(len(Xt))], np.r_[p_norm, p_pert])
+        Xt, X_tilde, _, _, sep = learned_perturbation(det, task.X_train)
         shift = (X_tilde - Xt).reshape(len(Xt), -1)
         flat = Xt.reshape(len(Xt), -1)
         mean_shift = shift.mean(axis=0)
