@@ -9,6 +9,8 @@ seeds), so one command both runs and reports::
     PYTHONPATH=src python benchmarks/novnorm_report.py \
         --run novnorm-images --datasets mnist-images --classes 0 --seeds 1 [--jobs 2]
 
+``--labels`` keeps only the suite entrants so labelled (one rung of the ablation ladder).
+
 ``--figure dataset:class ...`` refits cells to plot their extreme test images, and
 ``--diagnose dataset:class ...`` refits the full model with and without detached batch extremes
 and measures what the loss did to the score (saved to ``docs/results/novnorm_diagnosis.json``,
@@ -75,6 +77,11 @@ def select(
 
 
 def run(suite: Suite, store: ResultStore, args: argparse.Namespace, root: str | None) -> None:
+    if args.labels:
+        unknown = set(args.labels) - set(_ladder_labels(suite))
+        if unknown:
+            raise SystemExit(f"{suite.name} has no entrant labelled {sorted(unknown)}")
+        suite = suite.restrict(labels=args.labels)
     cells = select(suite.cells(), args.datasets, args.classes, args.seeds)
     print(f"{suite.name}: running up to {len(cells)} cells", flush=True)
 
@@ -260,6 +267,7 @@ def results_of(suite: Suite, frame: pd.DataFrame) -> pd.DataFrame:
         normal = cell.protocol_params.get("normal_class", -1)
         rows.append(
             {
+                "key": cell.key,
                 "label": cell.name,
                 "dataset": cell.dataset,
                 "normal": int(normal),
@@ -269,7 +277,7 @@ def results_of(suite: Suite, frame: pd.DataFrame) -> pd.DataFrame:
                 "fit": float(r["fit_seconds"]),
             }
         )
-    cols = ["label", "dataset", "normal", "seed", "preset", "auc", "fit"]
+    cols = ["key", "label", "dataset", "normal", "seed", "preset", "auc", "fit"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -312,6 +320,9 @@ def per_class_table(
 
 
 def fit_time_lines(df: pd.DataFrame) -> list[str]:
+    """One row per (dataset, variant, preset); a cell shared by two suites counts once, under the
+    label of the first suite that lists it."""
+    df = df.drop_duplicates("key")
     if df.empty:
         return ["No fits stored yet."]
     lines = [
@@ -343,6 +354,7 @@ def ablation_verdicts(ablation: pd.DataFrame, labels: list[str]) -> list[str]:
     steps = [
         (labels[0], labels[1], "the normalization in the loss"),
         (labels[1], labels[2], "the NS module"),
+        (labels[0], labels[2], "the normalization and the NS module together"),
     ]
     if len(labels) > 3:
         steps.append((labels[2], labels[3], "detaching the batch extremes (option)"))
@@ -574,6 +586,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=None, help="run only seeds 0..N-1")
     parser.add_argument("--data-root", default=None)
     parser.add_argument("--jobs", type=int, default=1, help="worker processes for --run")
+    parser.add_argument(
+        "--labels", nargs="*", default=None, help="run only the entrants (ladder rungs) so labelled"
+    )
     parser.add_argument(
         "--diagnose", nargs="*", default=None, help="dataset:class entries to diagnose (refits)"
     )
