@@ -400,7 +400,7 @@ def gap_lines(images: pd.DataFrame, ablation: pd.DataFrame, labels: list[str]) -
         rows = ablation[(ablation["dataset"] == dataset) & ablation["seed"].isin(seeds)]
         full_rows = images[(images["dataset"] == dataset) & images["seed"].isin(seeds)]
         full = mean_of(full_rows)
-        ae, detached = rung(labels[0], rows), rung(labels[-1], rows)
+        ae, detached = mean_of(ae_rows), rung(labels[-1], rows)
         if full is None or ae is None:
             out.append(
                 f"- {dataset}: the ladder is incomplete (ten classes of the full model and of "

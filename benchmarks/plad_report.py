@@ -457,7 +457,6 @@ def learned_perturbation(
 
 
 def perturbation_probe() -> list[str]:
-
     from anomalab.data import make_task
     from anomalab.detectors.plad import PLAD
 
