@@ -78,10 +78,10 @@ def select(
 
 def run(suite: Suite, store: ResultStore, args: argparse.Namespace, root: str | None) -> None:
     if args.labels:
-        unknown = set(args.labels) - set(_ladder_labels(suite))
-        if unknown:
-            raise SystemExit(f"{suite.name} has no entrant labelled {sorted(unknown)}")
-        suite = suite.restrict(labels=args.labels)
+        try:
+            suite = suite.restrict(labels=args.labels)
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from None
     cells = select(suite.cells(), args.datasets, args.classes, args.seeds)
     print(f"{suite.name}: running up to {len(cells)} cells", flush=True)
 

@@ -258,6 +258,10 @@ def bench(
     seeds: Annotated[
         int | None, typer.Option("--seeds", help="Number of seeds 0..N-1 (overrides the suite's).")
     ] = None,
+    labels: Annotated[
+        str | None,
+        typer.Option("--labels", help="Comma-separated entrant labels: run only those entrants."),
+    ] = None,
     protocol_param: Annotated[
         list[str] | None,
         typer.Option(
@@ -329,6 +333,8 @@ def bench(
                 else (chosen.protocol_grid if not protocol else {}),
             }
             chosen = suite_from_dict(chosen.name, raw, root)
+        if labels:
+            chosen = chosen.restrict(labels=_split(labels))
     except (KeyError, ValueError) as exc:
         _fail(str(exc.args[0]) if exc.args else str(exc))
     cells = chosen.cells()

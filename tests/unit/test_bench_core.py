@@ -96,3 +96,5 @@ def test_suite_restrict_keeps_labels_and_merges_protocol_updates() -> None:
     assert all(p["max_rows"] == 500 and p["scale"] == "minmax" for p in small.protocol_grid)
     assert suite.seeds == [0, 1, 2] and suite.protocol_grid[0]["max_rows"] == 10000  # untouched
     assert {c.label or c.detector for c in small.cells()} == {"IForest", "PLAD"}
+    with pytest.raises(ValueError, match=r"no entrant labelled \['Nope'\]"):
+        suite.restrict(labels=["PLAD", "Nope"])

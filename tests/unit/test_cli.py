@@ -128,3 +128,15 @@ def test_bench_prints_leaderboard_writes_results_and_resumes(tmp_path) -> None:
     assert {"versions", "cpu_count", "platform"} <= set(runs[1])
     rewritten = invoke("report", "--out", str(out))
     assert rewritten.exit_code == 0 and "report.html" in rewritten.output
+
+
+def test_bench_labels_runs_only_those_entrants(tmp_path) -> None:
+    out = tmp_path / "run"
+    common = ("bench", "--suite", "plad-tabular", "--datasets", "thyroid", "--seeds", "1")
+    result = invoke(*common, "--labels", "OCSVM,IForest", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert sorted(pd.read_csv(out / "results.csv").detector) == ["IForest", "OCSVM"]
+    wrong = invoke(*common, "--labels", "IForest,PLAD", "--out", str(tmp_path / "wrong"))
+    assert wrong.exit_code == 1
+    assert "no entrant labelled ['PLAD']" in wrong.output
+    assert not (tmp_path / "wrong").exists()

@@ -54,8 +54,15 @@ class Suite:
     ) -> Suite:
         """A copy keeping the entrants whose label is in ``labels`` (in the suite's order), with
         ``seeds`` / ``datasets`` replaced and ``protocol_updates`` merged into every protocol
-        setting (e.g. a smaller ``max_rows``). The suite itself is left as it is."""
+        setting (e.g. a smaller ``max_rows``). The suite itself is left as it is. A label that no
+        entrant has is an error."""
         keep = None if labels is None else set(labels)
+        unknown = (keep or set()) - {label for _, _, label in self.detectors}
+        if unknown:
+            known = [label for _, _, label in self.detectors]
+            raise ValueError(
+                f"suite {self.name!r} has no entrant labelled {sorted(unknown)}; its labels: {known}"
+            )
         return replace(
             self,
             detectors=[d for d in self.detectors if keep is None or d[2] in keep],
