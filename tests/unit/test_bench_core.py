@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from anomalab.bench.runner import Cell, expand_grid, run_cells
+from anomalab.bench.peers import PEERS
+from anomalab.bench.runner import Cell, expand_grid, make_entrant, run_cells
 from anomalab.bench.store import COLUMNS, ResultStore
 from anomalab.bench.suites import load_suite, suite_from_dict, suite_names
 
@@ -68,6 +69,17 @@ def test_suites() -> None:
         suite_from_dict(
             "x", {"protocol": "unsupervised", "datasets": ["WBC"], "detectors": ["Nope"]}
         )
+
+
+@pytest.mark.parametrize("name", suite_names())
+def test_every_builtin_suite_builds_each_of_its_entrants(name: str) -> None:
+    """A typo in a suite's detector parameters fails here, not hours into a benchmark run."""
+    suite = load_suite(name)
+    assert suite.cells() and suite.seeds
+    for detector, params, label in suite.detectors:
+        assert label
+        if detector not in PEERS:  # peer adapters need the optional 'peers' extra
+            assert make_entrant(detector, params, seed=0).get_params()["random_state"] == 0
 
 
 def test_runner_passes_the_protocols_validation_part(tmp_path) -> None:
