@@ -613,7 +613,7 @@ def option_lines(
     odf: pd.DataFrame,
     dataset: str,
     base: tuple[float, int] | None,
-    option_means: dict[str, Any],
+    option_means: dict[str, tuple[float, int] | None],
 ) -> list[str]:
     """Each option's ten-class mean and seed spread against the faithful column's (``base``);
     a difference within two standard errors counts as no clear difference."""
@@ -628,7 +628,7 @@ def option_lines(
         "",
     ]
     for label, mean in ran.items():
-        std, se = seed_spread(odf[odf.detector == label], dataset)
+        std, se = seed_spread(entrant(odf, label, dataset), dataset)
         diff = round(100 * (mean[0] - base[0]), 1) + 0.0  # no "-0.0"
         bound = 2 * float(np.hypot(se, base_se))
         verdict = (
@@ -695,7 +695,7 @@ def image_tables(
         columns = [[paper(*p) for p in table], ours, fits]
         if dataset in options.datasets:
             for label in option_labels:
-                cells, _, option_means[label] = per_class(odf[odf.detector == label], dataset)
+                cells, _, option_means[label] = per_class(entrant(odf, label, dataset), dataset)
                 header.append(f"{short_label(label)}, ours (option)")
                 columns.append(cells)
         rows = [[n, *values] for n, *values in zip(names, *columns, strict=True)]
