@@ -501,7 +501,7 @@ def render(
         "|---|---|---|---|---|",
     ]
     paper_rungs = list(PAPER_ABLATION.values())
-    for i, label in enumerate(_ladder_labels(suites["novnorm-ablation"])):
+    for i, label in enumerate(suites["novnorm-ablation"].labels):
         m = ablation[(ablation["label"] == label) & (ablation["dataset"] == "mnist-images")]
         c = ablation[(ablation["label"] == label) & (ablation["dataset"] == "cifar10")]
         pm, pc = paper_rungs[i] if i < len(paper_rungs) else ("-", "-")
@@ -511,15 +511,15 @@ def render(
         "Does each module help here (ours; +-0.5 points counts as no clear difference)?",
         "",
     ]
-    out += ablation_verdicts(ablation, _ladder_labels(suites["novnorm-ablation"]))
+    out += ablation_verdicts(ablation, suites["novnorm-ablation"].labels)
     out += [
         "",
         "Where the distance to the paper comes from (read off the tables above):",
         "",
-        *gap_lines(images, ablation, _ladder_labels(suites["novnorm-ablation"])),
+        *gap_lines(images, ablation, suites["novnorm-ablation"].labels),
     ]
     out += ["", "Per class (ours):", ""]
-    for label in _ladder_labels(suites["novnorm-ablation"]):
+    for label in suites["novnorm-ablation"].labels:
         for dataset, names in (("mnist-images", MNIST), ("cifar10", CIFAR)):
             sub = ablation[(ablation["label"] == label) & (ablation["dataset"] == dataset)]
             out += [f"{label}, {dataset}:", "", *per_class_table(sub, names, None, ""), ""]
@@ -529,9 +529,7 @@ def render(
         "| model | paper | ours |",
         "|---|---|---|",
     ]
-    for rung, label in zip(
-        PAPER_MULTICLASS, _ladder_labels(suites["novnorm-multiclass"]), strict=True
-    ):
+    for rung, label in zip(PAPER_MULTICLASS, suites["novnorm-multiclass"].labels, strict=True):
         sub = multi[multi["label"] == label]
         out.append(f"| {label} | {PAPER_MULTICLASS[rung]} | {fmt(sub['auc'].tolist())} |")
     out += [
@@ -570,10 +568,6 @@ def render(
         "",
     ]
     return "\n".join(out)
-
-
-def _ladder_labels(suite: Suite) -> list[str]:
-    return [label for _, _, label in suite.detectors]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -666,7 +666,6 @@ def image_tables(
         run(options.cells(), store, "plad-images-options")
     df = ok_rows(store, one.cells())
     odf = ok_rows(store, options.cells())
-    option_labels = [label for _, _, label in options.detectors]
     lines = [
         "## Tables 2-4: one-class AUC-ROC (%) on CIFAR-10 and Fashion-MNIST",
         "",
@@ -694,7 +693,7 @@ def image_tables(
         header = ["normal class", "PLAD (paper)", "PLAD, ours (cpu)", "fit s"]
         columns = [[paper(*p) for p in table], ours, fits]
         if dataset in options.datasets:
-            for label in option_labels:
+            for label in options.labels:
                 cells, _, option_means[label] = per_class(entrant(odf, label, dataset), dataset)
                 header.append(f"{short_label(label)}, ours (option)")
                 columns.append(cells)
@@ -709,7 +708,7 @@ def image_tables(
     table4 += [
         [f"{d}, {short_label(label)} (option)", "-", mean_cell(option_means.get(label))]
         for d in options.datasets
-        for label in option_labels
+        for label in options.labels
     ]
     lines += md_table(["dataset", "PLAD (paper)", "PLAD, ours (cpu)"], table4)
     lines += option_lines(df, odf, "fashion-mnist", averages.get("fashion-mnist"), option_means)

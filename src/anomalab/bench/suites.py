@@ -44,6 +44,11 @@ class Suite:
     seeds: list[int]
     protocol_grid: list[dict[str, Any]] = field(default_factory=lambda: [{}])
 
+    @property
+    def labels(self) -> list[str]:
+        """The entrants' labels, in the suite's order."""
+        return [label for _, _, label in self.detectors]
+
     def restrict(
         self,
         *,
@@ -57,11 +62,11 @@ class Suite:
         setting (e.g. a smaller ``max_rows``). The suite itself is left as it is. A label that no
         entrant has is an error."""
         keep = None if labels is None else set(labels)
-        unknown = (keep or set()) - {label for _, _, label in self.detectors}
+        unknown = (keep or set()) - set(self.labels)
         if unknown:
-            known = [label for _, _, label in self.detectors]
             raise ValueError(
-                f"suite {self.name!r} has no entrant labelled {sorted(unknown)}; its labels: {known}"
+                f"suite {self.name!r} has no entrant labelled {sorted(unknown)}; "
+                f"its labels: {self.labels}"
             )
         return replace(
             self,
