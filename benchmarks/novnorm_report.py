@@ -35,7 +35,7 @@ from anomalab.bench.runner import Cell, run_cells
 from anomalab.bench.store import STORE_FILE, ResultStore
 from anomalab.bench.suites import Suite, load_suite
 
-SUITES = ("novnorm-images", "novnorm-ablation", "novnorm-multiclass")
+SUITES = ("novnorm-images", "novnorm-images-paper", "novnorm-ablation", "novnorm-multiclass")
 MNIST = [str(d) for d in range(10)]
 CIFAR = "plane car bird cat deer dog frog horse ship truck".split()
 FMNIST = "T-shirt trouser pullover dress coat sandal shirt sneaker bag boot".split()
