@@ -51,6 +51,12 @@ PAPER_ABLATION = {  # Table 4: (MNIST, CIFAR-10)
 }
 PAPER_MULTICLASS = {"AE only": 59.81, "+ Normalization": 60.64, "+ NS": 62.77}  # Table 5
 TARGETS = {"mnist-images": 0.95, "fashion-mnist": 0.90, "cifar10": 0.62}  # issue 8 "Done when"
+# The presets each target may be met with (the issue asks CIFAR-10 of the cpu preset).
+TARGET_PRESETS = {
+    "mnist-images": ("cpu", "paper"),
+    "fashion-mnist": ("cpu", "paper"),
+    "cifar10": ("cpu",),
+}
 
 NOT_RUN = "not run yet"
 
@@ -307,15 +313,22 @@ def class_mean(df: pd.DataFrame, n_classes: int = 10) -> tuple[str, float | None
 
 
 def per_class_table(
-    df: pd.DataFrame, names: list[str], paper: list[float] | None, paper_label: str
+    df: pd.DataFrame,
+    names: list[str],
+    paper: list[float] | None,
+    paper_label: str,
+    presets: Sequence[str] = ("cpu",),
 ) -> list[str]:
+    """The paper's row (if any), then one row of ours per preset."""
     head = "| | " + " | ".join(names) + " | MEAN |"
     lines = [head, "|---" * (len(names) + 2) + "|"]
     if paper is not None:
         lines.append(f"| {paper_label} | " + " | ".join(f"{v:.2f}" for v in paper) + " |")
-    presets = ", ".join(sorted(df["preset"].unique())) if not df.empty else "cpu"
-    cells = [fmt(df[df["normal"] == c]["auc"].tolist()) for c in range(len(names))]
-    lines.append(f"| ours ({presets} preset) | " + " | ".join(cells) + f" | {class_mean(df)[0]} |")
+    for preset in presets:
+        sub = df[df["preset"] == preset]
+        cells = [fmt(sub[sub["normal"] == c]["auc"].tolist()) for c in range(len(names))]
+        mean = class_mean(sub)[0]
+        lines.append(f"| ours ({preset} preset) | " + " | ".join(cells) + f" | {mean} |")
     return lines
 
 
@@ -338,14 +351,26 @@ def fit_time_lines(df: pd.DataFrame) -> list[str]:
 
 
 def status_lines(images: pd.DataFrame) -> list[str]:
+    """The issue's targets, each judged on every preset it allows (CIFAR-10: the cpu preset);
+    a target holds when one allowed preset meets it with all ten classes run."""
     out = []
     for dataset, target in TARGETS.items():
-        text, value = class_mean(images[images["dataset"] == dataset])
-        if value is None:
-            verdict = f"not established ({text})"
-        else:
-            verdict = ("holds" if value / 100.0 >= target else "does NOT hold") + f" ({text})"
-        out.append(f"- {dataset}: mean AUC over the ten classes >= {target}: {verdict}.")
+        verdicts, met = [], False
+        for preset in TARGET_PRESETS[dataset]:
+            rows = images[(images["dataset"] == dataset) & (images["preset"] == preset)]
+            text, value = class_mean(rows)
+            if value is None:
+                verdicts.append(f"{preset} preset not established ({text})")
+                continue
+            met = met or value / 100.0 >= target
+            word = "meets it" if value / 100.0 >= target else "does not"
+            verdicts.append(f"{preset} preset {word} ({text})")
+        head = "holds" if met else "does NOT hold"
+        out.append(
+            f"- {dataset}: mean AUC over the ten classes >= {target}: {head}; "
+            + "; ".join(verdicts)
+            + "."
+        )
     return out
 
 
@@ -358,9 +383,17 @@ def ablation_verdicts(ablation: pd.DataFrame, labels: list[str]) -> list[str]:
     ]
     if len(labels) > 3:
         steps.append((labels[2], labels[3], "detaching the batch extremes (option)"))
+    return paired_verdicts(ablation, steps, ("mnist-images", "cifar10"))
+
+
+def paired_verdicts(
+    frame: pd.DataFrame, steps: Sequence[tuple[str, str, str]], datasets: Sequence[str]
+) -> list[str]:
+    """For each (before label, after label, what) step: the mean AUC change on the (class, seed)
+    cells both labels have run, per dataset."""
     out = []
-    for dataset in ("mnist-images", "cifar10"):
-        sub = ablation[ablation["dataset"] == dataset]
+    for dataset in datasets:
+        sub = frame[frame["dataset"] == dataset]
         for before, after, what in steps:
             a = sub[sub["label"] == before].set_index(["normal", "seed"])["auc"]
             b = sub[sub["label"] == after].set_index(["normal", "seed"])["auc"]
@@ -457,10 +490,13 @@ def render(
     out_dir: Path,
     commands: Sequence[str] = (),
 ) -> str:
-    images = results_of(suites["novnorm-images"], frame)
+    images = pd.concat(
+        [results_of(suites[name], frame) for name in ("novnorm-images", "novnorm-images-paper")]
+    )
     ablation = results_of(suites["novnorm-ablation"], frame)
     multi = results_of(suites["novnorm-multiclass"], frame)
     pick = {d: images[images["dataset"] == d] for d in TARGETS}
+    labels = (suites["novnorm-images"].labels[0], suites["novnorm-images-paper"].labels[0])
     out = [
         "# NovNorm (Wu et al., CVIU 2021): results",
         "",
@@ -473,7 +509,8 @@ def render(
         "`cpu` = 30 epochs, lr x0.1 every 10 epochs, CIFAR widths 16-32-64 (the paper preset is "
         "100 epochs, x0.1 every 30, widths 32-64-128).",
         "",
-        "Suites: `novnorm-images` (Tables 1-3), `novnorm-ablation` (Table 4), `novnorm-multiclass` "
+        "Suites: `novnorm-images` (Tables 1-3, cpu preset), `novnorm-images-paper` (the same "
+        "cells with the paper preset), `novnorm-ablation` (Table 4), `novnorm-multiclass` "
         "(Table 5). Protocol: one class normal, trained on its official-train images, tested on "
         "the whole official test set (10,000 images).",
         "",
@@ -483,17 +520,19 @@ def render(
         "",
         "## Table 1: MNIST, each digit normal",
         "",
-        *per_class_table(pick["mnist-images"], MNIST, PAPER_MNIST, "paper (Ours row)"),
+        *per_class_table(
+            pick["mnist-images"], MNIST, PAPER_MNIST, "paper (Ours row)", ("cpu", "paper")
+        ),
         "",
         "## Table 2: CIFAR-10, each class normal",
         "",
-        *per_class_table(pick["cifar10"], CIFAR, PAPER_CIFAR, "paper (Ours row)"),
+        *per_class_table(pick["cifar10"], CIFAR, PAPER_CIFAR, "paper (Ours row)", ("cpu", "paper")),
         "",
         "## Table 3: Fashion-MNIST (the paper reports only the mean)",
         "",
         f"Paper mAUC: {PAPER_FMNIST_MEAN}.",
         "",
-        *per_class_table(pick["fashion-mnist"], FMNIST, None, ""),
+        *per_class_table(pick["fashion-mnist"], FMNIST, None, "", ("cpu", "paper")),
         "",
         "## Table 4: ablation ladder (mean over the ten classes)",
         "",
@@ -516,7 +555,12 @@ def render(
         "",
         "Where the distance to the paper comes from (read off the tables above):",
         "",
-        *gap_lines(images, ablation, suites["novnorm-ablation"].labels),
+        *gap_lines(images[images["preset"] == "cpu"], ablation, suites["novnorm-ablation"].labels),
+        *paired_verdicts(
+            images,
+            [(*labels, "the paper preset (100 epochs) instead of the cpu preset (30)")],
+            list(TARGETS),
+        ),
     ]
     out += ["", "Per class (ours):", ""]
     for label in suites["novnorm-ablation"].labels:
