@@ -401,15 +401,22 @@ def paired_verdicts(
             if len(common) == 0:
                 out.append(f"- {dataset}, {what}: not run yet.")
                 continue
-            delta = float((b[common] - a[common]).mean())
+            change = b[common] - a[common]
+            delta = float(change.mean())
             verdict = (
                 "helps" if delta > 0.5 else "hurts" if delta < -0.5 else "makes no clear difference"
             )
             n_classes = len({c for c, _ in common})
             scope = "" if n_classes == 10 else " (preliminary: fewer than ten classes)"
+            per_seed = change.groupby(level="seed").mean()
+            seeds = (
+                "; per seed " + ", ".join(f"{v:+.2f}" for v in per_seed)
+                if len(per_seed) > 1
+                else ""
+            )
             out.append(
                 f"- {dataset}, {what}: {verdict} here, {delta:+.2f} AUC points on average over "
-                f"{len(common)} (class, seed) cells, {n_classes} class(es){scope}."
+                f"{len(common)} (class, seed) cells, {n_classes} class(es){scope}{seeds}."
             )
     return out
 
