@@ -1,10 +1,11 @@
 """Write docs/results/novnorm.md: NovNorm's Tables 1-5 with the paper's numbers beside ours.
 
 Our numbers come only from the results store (``runs/novnorm/results.sqlite``), matched to the
-cells of the committed suites ``novnorm-images``, ``novnorm-ablation`` and ``novnorm-multiclass``
-by cell key; a cell that is not in the store is shown as "not run yet". ``--run SUITE`` first runs
-that suite's missing cells through the project's runner (optionally only some datasets, classes,
-seeds), so one command both runs and reports::
+cells of the committed suites in ``SUITES`` (``novnorm-images`` and its paper-preset twin
+``novnorm-images-paper``, ``novnorm-ablation``, ``novnorm-multiclass``) by cell key; a cell that
+is not in the store is shown as "not run yet". ``--run SUITE`` first runs that suite's missing
+cells through the project's runner (optionally only some datasets, classes, seeds), so one command
+both runs and reports::
 
     PYTHONPATH=src python benchmarks/novnorm_report.py \
         --run novnorm-images --datasets mnist-images --classes 0 --seeds 1 [--jobs 2]
