@@ -280,11 +280,12 @@ def results_of(suite: Suite, frame: pd.DataFrame) -> pd.DataFrame:
                 "normal": int(normal),
                 "seed": cell.seed,
                 "preset": cell.params.get("preset", "paper"),
+                "protocol": cell.protocol,
                 "auc": 100.0 * float(r["auc_roc"]),
                 "fit": float(r["fit_seconds"]),
             }
         )
-    cols = ["key", "label", "dataset", "normal", "seed", "preset", "auc", "fit"]
+    cols = ["key", "label", "dataset", "normal", "seed", "preset", "protocol", "auc", "fit"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -334,18 +335,20 @@ def per_class_table(
 
 
 def fit_time_lines(df: pd.DataFrame) -> list[str]:
-    """One row per (dataset, variant, preset); a cell shared by two suites counts once, under the
-    label of the first suite that lists it."""
+    """One row per (dataset, protocol, variant, preset); a cell shared by two suites counts once,
+    under the label of the first suite that lists it."""
     df = df.drop_duplicates("key")
     if df.empty:
         return ["No fits stored yet."]
     lines = [
-        "| dataset | variant | preset | classes | fits | fit seconds per class (mean, min-max) |"
+        "| dataset | protocol | variant | preset | classes | fits | fit seconds (mean, min-max) |"
     ]
-    lines.append("|---|---|---|---|---|---|")
-    for (dataset, label, preset), g in df.groupby(["dataset", "label", "preset"]):
+    lines.append("|---|---|---|---|---|---|---|")
+    for (dataset, protocol, label, preset), g in df.groupby(
+        ["dataset", "protocol", "label", "preset"]
+    ):
         lines.append(
-            f"| {dataset} | {label} | {preset} | {g['normal'].nunique()} | {len(g)} | "
+            f"| {dataset} | {protocol} | {label} | {preset} | {g['normal'].nunique()} | {len(g)} | "
             f"{g['fit'].mean():.0f} ({g['fit'].min():.0f}-{g['fit'].max():.0f}) |"
         )
     return lines
