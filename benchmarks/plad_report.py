@@ -34,7 +34,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -132,10 +132,12 @@ NOTES = [
     "ran, 'not run yet' for the rest; `benchmarks/plad_report.py --images` runs them all (hours "
     "on two CPU cores). The image cells in this report were run into the same store with "
     "`anomalab bench --suite plad-images --datasets fashion-mnist --out runs/plad --threads 1` "
-    "(all three seeds) and `... --datasets cifar10 --seeds 1 --jobs 2` (seed 0 only; the CIFAR-10 "
-    "rows are single runs); Table 6's Fashion-MNIST row by `anomalab bench --suite "
-    "plad-multiclass --datasets fashion-mnist --out runs/plad --jobs 2 --threads 1` (three seeds) "
-    "and its CIFAR-10 row by `... --datasets cifar10 --seeds 1` (seed 0 only, a single run). "
+    "(all three seeds) and `... --datasets cifar10 --seeds 1 --jobs 2` (seed 0), then "
+    "`... --datasets cifar10 --seeds 3 --jobs 2` (seeds 1 and 2; stored cells are skipped); "
+    "Table 6's Fashion-MNIST row by `anomalab bench --suite plad-multiclass --datasets "
+    "fashion-mnist --out runs/plad --jobs 2 --threads 1` (three seeds) and its CIFAR-10 row by "
+    "`... --datasets cifar10 --seeds 1` (seed 0), then `... --datasets cifar10 --seeds 3 --jobs 1` "
+    "(seeds 1 and 2). "
     "The options' columns on Fashion-MNIST by `anomalab bench --suite plad-images-options "
     "--labels 'PLAD+alpha_offset (cpu preset)' --out runs/plad --jobs 2 --threads 1` and the "
     "same with `--labels 'PLAD+mirror (cpu preset)'`. The cpu preset's lambda (1.0) and networks were not tuned "
@@ -582,11 +584,18 @@ def class_rows(df: pd.DataFrame, dataset: str, k: int) -> pd.DataFrame:
     return df[(df.dataset == dataset) & (df.protocol_params.str.contains(f'"normal_class": {k}}}'))]
 
 
-def per_class(
-    df: pd.DataFrame, dataset: str
-) -> tuple[list[str], list[str], tuple[float, int] | None]:
-    """Per normal class: 'mean ± std (n)' and mean fit seconds; the ten-class mean AUC with the
-    fewest seeds any class ran (None unless all ten classes ran)."""
+class TenClassMean(NamedTuple):
+    """The ten-class mean AUC, the fewest seeds any class ran, and the sample std over seeds of
+    the ten-class mean (seeds on which all ten classes ran; None with fewer than two)."""
+
+    mean: float
+    min_seeds: int
+    seed_std: float | None
+
+
+def per_class(df: pd.DataFrame, dataset: str) -> tuple[list[str], list[str], TenClassMean | None]:
+    """Per normal class: 'mean ± std (n)' and mean fit seconds; the ten-class mean (None unless
+    all ten classes ran)."""
     cells, fits, means, seeds_run = [], [], [], []
     for k in range(10):
         sub = class_rows(df, dataset, k)
@@ -595,8 +604,12 @@ def per_class(
         if len(sub):
             means.append(sub["auc_roc"].mean())
             seeds_run.append(len(sub))
-    average = (float(np.mean(means)), min(seeds_run)) if len(means) == 10 else None
-    return cells, fits, average
+    if len(means) < 10:
+        return cells, fits, None
+    by_seed = df[df.dataset == dataset].groupby("seed")["auc_roc"].agg(["mean", "count"])
+    complete = by_seed.loc[by_seed["count"] == 10, "mean"]
+    std = float(complete.std()) if len(complete) > 1 else None
+    return cells, fits, TenClassMean(float(np.mean(means)), min(seeds_run), std)
 
 
 def seed_spread(df: pd.DataFrame, dataset: str) -> tuple[float, float]:
@@ -612,8 +625,8 @@ def option_lines(
     df: pd.DataFrame,
     odf: pd.DataFrame,
     dataset: str,
-    base: tuple[float, int] | None,
-    option_means: dict[str, tuple[float, int] | None],
+    base: TenClassMean | None,
+    option_means: dict[str, TenClassMean | None],
 ) -> list[str]:
     """Each option's ten-class mean and seed spread against the faithful column's (``base``);
     a difference within two standard errors counts as no clear difference."""
@@ -623,13 +636,13 @@ def option_lines(
     base_std, base_se = seed_spread(df, dataset)
     out = [
         f"Options on {dataset} against the faithful cpu preset on the same cells: its ten-class "
-        f"mean is {100 * base[0]:.1f} (standard error {base_se:.1f}), and a class's AUC varies "
+        f"mean is {100 * base.mean:.1f} (standard error {base_se:.1f}), and a class's AUC varies "
         f"across seeds by {base_std:.1f} points (std, mean over classes).",
         "",
     ]
     for label, mean in ran.items():
         std, se = seed_spread(entrant(odf, label, dataset), dataset)
-        diff = round(100 * (mean[0] - base[0]), 1) + 0.0  # no "-0.0"
+        diff = round(100 * (mean.mean - base.mean), 1) + 0.0  # no "-0.0"
         bound = 2 * float(np.hypot(se, base_se))
         verdict = (
             f"no clear difference (|difference| < {bound:.1f}, two standard errors)"
@@ -638,7 +651,7 @@ def option_lines(
             + f" by more than two standard errors ({bound:.1f})"
         )
         out.append(
-            f"- {short_label(label)}: {100 * mean[0]:.1f}, {diff:+.1f} points: {verdict}; "
+            f"- {short_label(label)}: {100 * mean.mean:.1f}, {diff:+.1f} points: {verdict}; "
             f"seed-to-seed std {std:.1f} points."
         )
     return [*out, ""]
@@ -648,15 +661,22 @@ def short_label(label: str) -> str:
     return label.removesuffix(" (cpu preset)")
 
 
-def mean_cell(average: tuple[float, int] | None) -> str:
+def seed_std_text(average: TenClassMean, scale: float = 1.0) -> str:
+    """' ± std over seeds' of a ten-class mean, in ``scale`` units ('' with one seed)."""
+    if average.seed_std is None:
+        return ""
+    digits = 1 if scale == 100.0 else 3
+    return f" ± {scale * average.seed_std:.{digits}f} over seeds"
+
+
+def mean_cell(average: TenClassMean | None) -> str:
     if average is None:
         return NOT_RUN
-    return f"{100 * average[0]:.1f} (>= {average[1]} seed(s) per class)"
+    spread = seed_std_text(average, 100.0)
+    return f"{100 * average.mean:.1f}{spread} (>= {average.min_seeds} seed(s) per class)"
 
 
-def image_tables(
-    store: ResultStore, run_images: bool
-) -> tuple[list[str], dict[str, tuple[float, int]]]:
+def image_tables(store: ResultStore, run_images: bool) -> tuple[list[str], dict[str, TenClassMean]]:
     one = load_suite("plad-images")
     multi = load_suite("plad-multiclass")
     options = load_suite("plad-images-options")
@@ -681,8 +701,8 @@ def image_tables(
         "them and the defaults stay the paper's.",
         "",
     ]
-    averages: dict[str, tuple[float, int]] = {}
-    option_means: dict[str, tuple[float, int] | None] = {}
+    averages: dict[str, TenClassMean] = {}
+    option_means: dict[str, TenClassMean | None] = {}
     for dataset, names, table, title in (
         ("cifar10", CIFAR, PAPER_TABLE2, "Table 2: CIFAR-10"),
         ("fashion-mnist", FMNIST, PAPER_TABLE3, "Table 3: Fashion-MNIST"),
@@ -785,8 +805,8 @@ def main(argv: list[str] | None = None) -> int:
         verdict = (
             "not established (not all ten classes ran)"
             if value is None
-            else f"ours {value[0]:.3f} (>= {value[1]} seed(s) per class) -> "
-            f"{'holds' if value[0] >= bound else 'does NOT hold'}"
+            else f"ours {value.mean:.3f}{seed_std_text(value)} (>= {value.min_seeds} seed(s) "
+            f"per class) -> {'holds' if value.mean >= bound else 'does NOT hold'}"
         )
         return (
             f"- {dataset} mean AUC >= {bound} with the cpu preset (paper {paper_value}): {verdict}"
