@@ -378,8 +378,8 @@ def status_lines(images: pd.DataFrame) -> list[str]:
     return out
 
 
-def ablation_verdicts(ablation: pd.DataFrame, labels: list[str]) -> list[str]:
-    """Does each module help here? Compared on the (class, seed) cells both rungs have run."""
+def ladder_steps(labels: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(before, after, what) for the rungs AE only -> + Normalization -> + NS (and an option)."""
     steps = [
         (labels[0], labels[1], "the normalization in the loss"),
         (labels[1], labels[2], "the NS module"),
@@ -387,14 +387,33 @@ def ablation_verdicts(ablation: pd.DataFrame, labels: list[str]) -> list[str]:
     ]
     if len(labels) > 3:
         steps.append((labels[2], labels[3], "detaching the batch extremes (option)"))
-    return paired_verdicts(ablation, steps, ("mnist-images", "cifar10"))
+    return steps
+
+
+def ablation_verdicts(ablation: pd.DataFrame, labels: list[str]) -> list[str]:
+    """Does each module help here? Compared on the (class, seed) cells both rungs have run."""
+    return paired_verdicts(ablation, ladder_steps(labels), ("mnist-images", "cifar10"))
+
+
+def multiclass_verdicts(multi: pd.DataFrame, labels: Sequence[str]) -> list[str]:
+    """Table 5's ladder, paired by seed, beside the paper's change for the same step."""
+    paper = list(PAPER_MULTICLASS.values())
+    changes = [paper[1] - paper[0], paper[2] - paper[1], paper[2] - paper[0]]
+    lines = paired_verdicts(multi, ladder_steps(labels[:3]), ("cifar10",), per_class=False)
+    return [
+        line if "not run yet" in line else f"{line[:-1]} (paper: {change:+.2f})."
+        for line, change in zip(lines, changes, strict=True)
+    ]
 
 
 def paired_verdicts(
-    frame: pd.DataFrame, steps: Sequence[tuple[str, str, str]], datasets: Sequence[str]
+    frame: pd.DataFrame,
+    steps: Sequence[tuple[str, str, str]],
+    datasets: Sequence[str],
+    per_class: bool = True,
 ) -> list[str]:
     """For each (before label, after label, what) step: the mean AUC change on the (class, seed)
-    cells both labels have run, per dataset."""
+    cells both labels have run, per dataset (``per_class=False``: one cell per seed)."""
     out = []
     for dataset in datasets:
         sub = frame[frame["dataset"] == dataset]
@@ -410,17 +429,28 @@ def paired_verdicts(
             verdict = (
                 "helps" if delta > 0.5 else "hurts" if delta < -0.5 else "makes no clear difference"
             )
-            n_classes = len({c for c, _ in common})
-            scope = "" if n_classes == 10 else " (preliminary: fewer than ten classes)"
             per_seed = change.groupby(level="seed").mean()
             seeds = (
                 "; per seed " + ", ".join(f"{v:+.2f}" for v in per_seed)
                 if len(per_seed) > 1
                 else ""
             )
+            if per_class:
+                n_classes = len({c for c, _ in common})
+                scope = "" if n_classes == 10 else " (preliminary: fewer than ten classes)"
+                basis = (
+                    f"on average over {len(common)} (class, seed) cells, {n_classes} "
+                    f"class(es){scope}"
+                )
+            else:
+                scope = "" if len(common) >= 3 else " (preliminary: fewer than three seeds)"
+                basis = (
+                    f"on seed {common[0][1]} only{scope}"
+                    if len(common) == 1
+                    else f"on average over {len(common)} seeds{scope}"
+                )
             out.append(
-                f"- {dataset}, {what}: {verdict} here, {delta:+.2f} AUC points on average over "
-                f"{len(common)} (class, seed) cells, {n_classes} class(es){scope}{seeds}."
+                f"- {dataset}, {what}: {verdict} here, {delta:+.2f} AUC points {basis}{seeds}."
             )
     return out
 
@@ -588,6 +618,11 @@ def render(
         sub = multi[multi["label"] == label]
         out.append(f"| {label} | {PAPER_MULTICLASS[rung]} | {fmt(sub['auc'].tolist())} |")
     out += [
+        "",
+        "Does each module help in the multiclass setting (ours, paired by seed; +-0.5 points "
+        "counts as no clear difference)?",
+        "",
+        *multiclass_verdicts(multi, suites["novnorm-multiclass"].labels),
         "",
         "## Fit times (seconds per class; 2 shared CPU cores, 1 torch thread, `nice`)",
         "",
