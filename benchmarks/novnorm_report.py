@@ -399,11 +399,9 @@ def multiclass_verdicts(multi: pd.DataFrame, labels: Sequence[str]) -> list[str]
     """Table 5's ladder, paired by seed, beside the paper's change for the same step."""
     paper = list(PAPER_MULTICLASS.values())
     changes = [paper[1] - paper[0], paper[2] - paper[1], paper[2] - paper[0]]
-    lines = paired_verdicts(multi, ladder_steps(labels[:3]), ("cifar10",), per_class=False)
-    return [
-        line if "not run yet" in line else f"{line[:-1]} (paper: {change:+.2f})."
-        for line, change in zip(lines, changes, strict=True)
-    ]
+    return paired_verdicts(
+        multi, ladder_steps(labels[:3]), ("cifar10",), per_class=False, paper_changes=changes
+    )
 
 
 def paired_verdicts(
@@ -411,13 +409,16 @@ def paired_verdicts(
     steps: Sequence[tuple[str, str, str]],
     datasets: Sequence[str],
     per_class: bool = True,
+    paper_changes: Sequence[float] | None = None,
 ) -> list[str]:
     """For each (before label, after label, what) step: the mean AUC change on the (class, seed)
-    cells both labels have run, per dataset (``per_class=False``: one cell per seed)."""
+    cells both labels have run, per dataset (``per_class=False``: one cell per seed), beside the
+    paper's change for the step when ``paper_changes`` gives it."""
     out = []
+    references = paper_changes if paper_changes is not None else [None] * len(steps)
     for dataset in datasets:
         sub = frame[frame["dataset"] == dataset]
-        for before, after, what in steps:
+        for (before, after, what), reference in zip(steps, references, strict=True):
             a = sub[sub["label"] == before].set_index(["normal", "seed"])["auc"]
             b = sub[sub["label"] == after].set_index(["normal", "seed"])["auc"]
             common = a.index.intersection(b.index)
@@ -449,8 +450,10 @@ def paired_verdicts(
                     if len(common) == 1
                     else f"on average over {len(common)} seeds{scope}"
                 )
+            paper = "" if reference is None else f" (paper: {reference:+.2f})"
             out.append(
-                f"- {dataset}, {what}: {verdict} here, {delta:+.2f} AUC points {basis}{seeds}."
+                f"- {dataset}, {what}: {verdict} here, {delta:+.2f} AUC points "
+                f"{basis}{seeds}{paper}."
             )
     return out
 
