@@ -9,6 +9,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 from anomalab import NovNorm, load
+from anomalab.data.preprocess import global_contrast_normalization
 from anomalab.detectors.novnorm import (
     combined_score,
     l0_count,
@@ -180,11 +181,40 @@ def test_last_epoch_stats_and_ablation_variants() -> None:
 
 def test_bad_options_rejected() -> None:
     X = _images(32)
-    for bad in ({"normalization": "zscore"}, {"l0": "l1"}, {"stats": "x"}, {"preset": "gpu"}):
+    for bad in (
+        {"normalization": "zscore"},
+        {"l0": "l1"},
+        {"stats": "x"},
+        {"preset": "gpu"},
+        {"preprocessing": "zca"},
+    ):
         with pytest.raises(ValueError):
             NovNorm(**{**TINY, **bad}).fit(X)
     with pytest.raises(ValueError, match="divisible"):
         NovNorm(**TINY).fit(_images(32, size=30))
+
+
+def test_gcn_minmax_preprocessing_spans_unit_range_on_training_images(tmp_path) -> None:
+    X = _images(64)
+    X[::2] *= 0.5  # contrasts differ: GCN equalises them
+    original = X.copy()
+    det = NovNorm(**TINY, preprocessing="gcn_minmax").fit(X)
+    np.testing.assert_array_equal(X, original)  # the caller's array is not touched
+    gcn = global_contrast_normalization(X).reshape(64, -1)
+    np.testing.assert_allclose(gcn.mean(axis=1), 0.0, atol=1e-9)
+    np.testing.assert_allclose(np.abs(gcn).mean(axis=1), 1.0, rtol=1e-9)
+    # the half-contrast images are identical to their full-contrast twins after GCN
+    np.testing.assert_allclose(gcn[0], global_contrast_normalization(original[:1] * 2)[0].ravel())
+    assert det.pixel_min_ < 0.0 < det.pixel_max_
+    seen = det._transform(X)
+    assert seen.dtype == np.float32
+    assert seen.min() == pytest.approx(0.0, abs=1e-6) and seen.max() == pytest.approx(1.0)
+    det.save(tmp_path / "m")
+    again = load(tmp_path / "m")
+    assert (again.pixel_min_, again.pixel_max_) == (det.pixel_min_, det.pixel_max_)
+    np.testing.assert_array_equal(again.decision_function(X), det.decision_function(X))
+    plain = NovNorm(**TINY).fit(X)
+    assert plain._transform(X) is X and (plain.pixel_min_, plain.pixel_max_) == (0.0, 1.0)
 
 
 # ------------------------------------------------------------------------ shapes / presets

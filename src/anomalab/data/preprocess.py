@@ -182,3 +182,13 @@ def standardization_stats(
         return np.zeros(X.shape[1]), np.ones(X.shape[1])
     scale = X.std(axis=axis)
     return X.mean(axis=axis), np.where(scale > 0, scale, 1.0)
+
+
+def global_contrast_normalization(images: np.ndarray) -> np.ndarray:
+    """Deep SVDD's per-image global contrast normalisation with the L1 scale: subtract each
+    image's mean, divide by its mean absolute deviation (a constant image stays at 0). Returns a
+    new float64 array."""
+    flat = np.asarray(images, dtype=np.float64).reshape(len(images), -1)
+    centred = flat - flat.mean(axis=1, keepdims=True)
+    scale = np.abs(centred).mean(axis=1, keepdims=True)
+    return (centred / np.where(scale > 0, scale, 1.0)).reshape(np.shape(images))

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from anomalab.base import TorchDetector
+from anomalab.data.preprocess import global_contrast_normalization
 from anomalab.nn.blocks import conv_decoder, conv_encoder, mlp
 from anomalab.nn.training import make_optimizer, train_loop
 from anomalab.registry import register
@@ -27,6 +28,7 @@ NORMALIZATIONS = ("minmax", "none", "minmax+raw")
 L0_MODES = ("count", "surrogate", "none")
 RECON_REDUCTIONS = ("mean", "sum", "l2")
 STATS_MODES = ("eval_pass", "last_epoch")
+PREPROCESSINGS = ("none", "gcn_minmax")
 
 #: Preset values filled in for parameters left at ``None`` (see the spec's section 11).
 PRESETS: dict[str, dict[str, Any]] = {
@@ -143,8 +145,12 @@ class NovNorm(TorchDetector):
     after each conv; max pooling; nearest x2 upsampling; leaky slope 0.01; NS hidden widths 16
     (grey) and 32-16 (colour) with leaky ReLU. The decoder is ``anomalab.nn.conv_decoder``: a
     dense layer mirrors the encoder's, then one transposed conv per encoder stage (Deep SVDD's
-    decoder instead reshapes z to 4x4 and uses one more transposed conv). Inputs are used as given
-    ([0, 1] pixels, no augmentation); PyTorch's default initialisation.
+    decoder instead reshapes z to 4x4 and uses one more transposed conv). PyTorch's default
+    initialisation; no augmentation. Preprocessing (not stated in the paper; spec section 9 F):
+    ``preprocessing="none"`` (default) uses the pixels as given ([0, 1]);
+    ``"gcn_minmax"`` is Deep SVDD's: per-image global contrast normalisation (L1 scale), then
+    min-max with the global minimum and maximum of the normal training images (fitted, stored
+    as ``pixel_min_`` / ``pixel_max_``), so the training images span [0, 1].
 
     Loss (spec section 9 A): ``normalization="minmax"``: mean_i Reg(S_i) - lambda2 L0;
     ``"none"``: mean_i S_i - lambda2 L0 (the ablation's "Autoencoder only" when ``use_ns=False``);
@@ -167,6 +173,7 @@ class NovNorm(TorchDetector):
     l0, l0_sigma: the L0 term (Eq. 3).
     recon_reduction: "mean" (MSE, default), "sum" or "l2" for r_i.
     stats: how S_min / S_max are collected.
+    preprocessing: "none" or "gcn_minmax" (see above).
     epochs, batch_size, lr, lr_step, lr_gamma, weight_decay: Adam with StepLR (per epoch).
     image_shape: (C, H, W) for flattened input rows.
     contamination, random_state, device, verbose: see the estimator contract.
@@ -174,7 +181,7 @@ class NovNorm(TorchDetector):
 
     supervision = "one-class"
     data_kinds = ("image",)
-    fitted_state = ("s_min_", "s_max_")
+    fitted_state = ("s_min_", "s_max_", "pixel_min_", "pixel_max_")
     score_batch_size = 512
 
     def __init__(
@@ -193,6 +200,7 @@ class NovNorm(TorchDetector):
         l0_sigma: float = 1e-2,
         recon_reduction: str = "mean",
         stats: str = "eval_pass",
+        preprocessing: str = "none",
         act: str = "leaky_relu_0.01",
         epochs: int | None = None,
         batch_size: int = 128,
@@ -220,6 +228,7 @@ class NovNorm(TorchDetector):
         self.l0_sigma = l0_sigma
         self.recon_reduction = recon_reduction
         self.stats = stats
+        self.preprocessing = preprocessing
         self.act = act
         self.epochs = epochs
         self.batch_size = batch_size
@@ -245,6 +254,7 @@ class NovNorm(TorchDetector):
             ("l0", self.l0, L0_MODES),
             ("recon_reduction", self.recon_reduction, RECON_REDUCTIONS),
             ("stats", self.stats, STATS_MODES),
+            ("preprocessing", self.preprocessing, PREPROCESSINGS),
         ):
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
@@ -262,6 +272,24 @@ class NovNorm(TorchDetector):
         latent = self.latent_dim if self.latent_dim is not None else (32 if grey else 64)
         hidden = self.ns_hidden if self.ns_hidden is not None else ((16,) if grey else (32, 16))
         return [int(c) for c in channels], int(latent), [int(h) for h in hidden]
+
+    # ---------------------------------------------------------------------- preprocessing
+    def _prepare(self, X: np.ndarray, y: np.ndarray | None) -> None:
+        self._check_options()
+        self.pixel_min_, self.pixel_max_ = 0.0, 1.0
+        if self.preprocessing == "gcn_minmax":
+            gcn = global_contrast_normalization(X)
+            self.pixel_min_, self.pixel_max_ = float(gcn.min()), float(gcn.max())
+            if self.pixel_max_ <= self.pixel_min_:
+                raise ValueError("preprocessing='gcn_minmax' needs non-constant training images")
+
+    def _transform(self, X: np.ndarray) -> np.ndarray:
+        if self.preprocessing != "gcn_minmax":
+            return X
+        scaled = (global_contrast_normalization(X) - self.pixel_min_) / (
+            self.pixel_max_ - self.pixel_min_
+        )
+        return scaled.astype(np.float32)
 
     # ---------------------------------------------------------------------------- model
     def _build_model(self) -> nn.Module:
@@ -309,7 +337,6 @@ class NovNorm(TorchDetector):
         self._last_epoch_stats, self._epoch_stats = self._epoch_stats, []
 
     def _train(self, X: np.ndarray, y: np.ndarray | None, generator: torch.Generator) -> None:
-        self._check_options()
         data = self._as_tensor(X)
         epochs = int(self.epochs if self.epochs is not None else self._preset("epochs"))
         step = int(self.lr_step if self.lr_step is not None else self._preset("lr_step"))
