@@ -590,8 +590,9 @@ def render(
         "",
         "Suites: `novnorm-images` (Tables 1-3, cpu preset), `novnorm-images-paper` (the same "
         "cells with the paper preset), `novnorm-ablation` (Table 4), `novnorm-multiclass` "
-        "(Table 5), `novnorm-options` (options that are not the paper's method). Protocol: one class normal, trained on its official-train images, tested on "
-        "the whole official test set (10,000 images).",
+        "(Table 5), `novnorm-options` (options that are not the paper's method). Protocol: one "
+        "class normal, trained on its official-train images, tested on the whole official test "
+        "set (10,000 images).",
         "",
         "## Issue 8 acceptance (from the stored runs)",
         "",
