@@ -414,11 +414,8 @@ def option_lines(images: pd.DataFrame, options: pd.DataFrame, suite: Suite) -> l
     for label in suite.labels:
         for dataset in suite.datasets:
             mine = options[(options["label"] == label) & (options["dataset"] == dataset)]
-            cells = set(zip(mine["normal"], mine["seed"], strict=True))
-            shared = np.array(
-                [(c, seed) in cells for c, seed in zip(base["normal"], base["seed"], strict=True)],
-                dtype=bool,
-            )
+            cells = mine.set_index(["normal", "seed"]).index
+            shared = pd.MultiIndex.from_frame(base[["normal", "seed"]]).isin(cells)
             same = base[(base["dataset"].to_numpy() == dataset) & shared]
             out.append(f"| {label} | {dataset} | {class_mean(mine)[0]} | {class_mean(same)[0]} |")
     steps = [(reference, label, label) for label in suite.labels]
