@@ -9,6 +9,7 @@ Parts (``--parts``, default all): ``sweeps`` and ``sweeps-supervised`` (suites a
 anorand-sweeps-supervised, validation splits), ``supervised`` (suite anorand-supervised, Table 2),
 ``unsup`` (suite adbench-unsup restricted to AnoRand, AutoEncoder and the classic peers),
 ``mnist`` (digit 1 normal with 5 % digit 7, Sec. 6.2). Stores: ``runs/anorand/<suite>/``.
+``--jobs N`` runs N cells at a time in worker processes (the runner's ``run_cells``).
 """
 
 from __future__ import annotations
@@ -77,17 +78,25 @@ def group_of(dataset: str) -> str:
 
 
 def run_suite(
-    name: str, out: Path, seeds: int | None, root: Path, keep=None, max_rows: int | None = None
+    name: str,
+    out: Path,
+    seeds: int | None,
+    root: Path,
+    keep=None,
+    max_rows: int | None = None,
+    jobs: int = 1,
 ) -> pd.DataFrame:
     suite = load_suite(name, root).restrict(
         labels=keep,
         seeds=None if seeds is None else range(seeds),
         protocol_updates=None if max_rows is None else {"max_rows": max_rows},
     )
-    return run_and_collect(suite.cells(), out / name, root, name)
+    return run_and_collect(suite.cells(), out / name, root, name, jobs)
 
 
-def run_and_collect(cells: list[Cell], folder: Path, root: Path, name: str) -> pd.DataFrame:
+def run_and_collect(
+    cells: list[Cell], folder: Path, root: Path, name: str, jobs: int = 1
+) -> pd.DataFrame:
     store = ResultStore(folder / STORE_FILE)
     print(f"{name}: {len(cells)} cells", flush=True)
 
@@ -99,7 +108,7 @@ def run_and_collect(cells: list[Cell], folder: Path, root: Path, name: str) -> p
             flush=True,
         )
 
-    summary = run_cells(cells, store, data_root=root, jobs=1, on_result=progress)
+    summary = run_cells(cells, store, data_root=root, jobs=jobs, on_result=progress)
     return store.frame(summary.keys)
 
 
@@ -287,6 +296,7 @@ def main(argv: list[str] | None = None) -> None:
         "--unsup-max-rows", type=int, default=5000, help="row cap of adbench-unsup (ADBench: 10000)"
     )
     ap.add_argument("--report", type=Path, default=DOCS / "anorand.md")
+    ap.add_argument("--jobs", type=int, default=1, help="cells run in parallel (processes)")
     args = ap.parse_args(argv)
     parts = set(args.parts.split(","))
     root = resolve_data_root(None)
@@ -296,10 +306,10 @@ def main(argv: list[str] | None = None) -> None:
         ("sweeps", "anorand-sweeps"),
     ):
         if part in parts:
-            frames[name] = run_suite(name, args.out, None, root)
+            frames[name] = run_suite(name, args.out, None, root, jobs=args.jobs)
     if "supervised" in parts:
         frames["anorand-supervised"] = run_suite(
-            "anorand-supervised", args.out, args.seeds_supervised, root
+            "anorand-supervised", args.out, args.seeds_supervised, root, jobs=args.jobs
         )
     if "unsup" in parts:
         frames["adbench-unsup"] = run_suite(
@@ -309,6 +319,7 @@ def main(argv: list[str] | None = None) -> None:
             root,
             keep=UNSUP_ENTRANTS,
             max_rows=args.unsup_max_rows,
+            jobs=args.jobs,
         )
     if "mnist" in parts:
         path = mnist_file(args.out / "data", root)
@@ -319,7 +330,9 @@ def main(argv: list[str] | None = None) -> None:
             range(args.seeds_mnist),
             {"test_size": 0.3, "scale": None},
         )
-        frames["mnist"] = run_and_collect(cells, args.out / "mnist-1v7", root, "mnist-1v7")
+        frames["mnist"] = run_and_collect(
+            cells, args.out / "mnist-1v7", root, "mnist-1v7", args.jobs
+        )
     write_report(frames, args, path if "mnist" in parts else None)
 
 
