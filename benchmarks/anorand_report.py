@@ -466,7 +466,10 @@ def write_report(frames: dict[str, pd.DataFrame], args: Any, mnist_path: Path | 
         "every open choice is a documented parameter of `anomalab.AnoRand` (see its docstring "
         "and `/work/shared/specs/anorand.md` section 9).",
         "",
-        "AUC-PR is scikit-learn's average precision (ADBench's convention), in % in Table 2.",
+        "AUC-PR is scikit-learn's average precision (ADBench's convention), in % in Table 2. "
+        "Fit times are wall-clock seconds per cell as stored; the cells may have shared the "
+        "machine's cores with other runs (`--jobs`, other benchmarks), so compare them within "
+        "one table rather than with timings made elsewhere.",
         "",
         *CHOICES,
     ]
