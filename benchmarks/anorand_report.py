@@ -474,7 +474,7 @@ def write_report(frames: dict[str, pd.DataFrame], args: Any, mnist_path: Path | 
         "comes from the project's runner/store; the paper's values are labelled as such). "
         "Paper: Zoubeirou a Mayaki & Riveill, *AnoRand*, hal-04116457. No official code exists; "
         "every open choice is a documented parameter of `anomalab.AnoRand` (see its docstring "
-        "and `/work/shared/specs/anorand.md` section 9).",
+        "and `../shared/specs/anorand.md` section 9).",
         "",
         "AUC-PR is scikit-learn's average precision (ADBench's convention), in % in Table 2. "
         "Fit times are wall-clock seconds per cell as stored; the cells may have shared the "
