@@ -15,6 +15,7 @@ anorand-sweeps-supervised, validation splits), ``supervised`` (suite anorand-sup
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -334,7 +335,9 @@ def main(argv: list[str] | None = None) -> None:
         path = mnist_file(args.out / "data", root)
         cells = expand_grid(
             MNIST_ENTRANTS,
-            [str(path)],
+            # relative to the working directory (the workers share it), so that a cell's key,
+            # which names the file, is the same in every checkout run from its root
+            [os.path.relpath(path)],
             "unsupervised",
             range(args.seeds_mnist),
             {"test_size": 0.3, "scale": None},
