@@ -170,22 +170,25 @@ def fmt(mean: float, std: float, scale: float = 100.0) -> str:
     return f"{scale * mean:.2f} ± {scale * std:.2f}"
 
 
-def per_seed_auc_pr(df: pd.DataFrame) -> pd.Series:
-    """AUC-PR per (detector, dataset group, seed) of the finished cells; a multi-version
+def finished_by_group(df: pd.DataFrame) -> pd.DataFrame:
+    """The finished cells, with a ``group`` column naming each dataset's Table 2 row."""
+    ok = df[df["status"] == "ok"].copy()
+    ok["group"] = ok["dataset"].map(group_of)
+    return ok
+
+
+def per_seed_auc_pr(ok: pd.DataFrame) -> pd.Series:
+    """AUC-PR per (detector, group, seed) of :func:`finished_by_group`'s cells; a multi-version
     dataset (CIFAR10, SVHN, MVTec-AD) is the average over its versions."""
-    ok = df[df["status"] == "ok"]
-    return ok.groupby(["detector", ok["dataset"].map(group_of).rename("group"), "seed"])[
-        "auc_pr"
-    ].mean()
+    return ok.groupby(["detector", "group", "seed"])["auc_pr"].mean()
 
 
 def table2(df: pd.DataFrame) -> tuple[str, dict[str, tuple[int, int]], dict[str, list[str]]]:
     """Table 2 layout: AUC-PR (%) per dataset, ours (mean ± std over seeds of the per-seed
     average over versions) beside the paper's AnoRand value."""
-    ok = df[df["status"] == "ok"].copy()
-    ok["group"] = ok["dataset"].map(group_of)
+    ok = finished_by_group(df)
     entrants = list(dict.fromkeys(df["detector"]))
-    per_seed = per_seed_auc_pr(df)
+    per_seed = per_seed_auc_pr(ok)
     versions = ok.groupby(["detector", "group"])["dataset"].nunique()
     fits = ok.groupby(["detector", "group"])["fit_seconds"].mean()
     header = "| dataset | paper AnoRand |" + "".join(
@@ -351,7 +354,7 @@ def main(argv: list[str] | None = None) -> None:
 def option_lines(df: pd.DataFrame, default: str = "AnoRand") -> list[str]:
     """Each option entrant against the defaults on the same (dataset, seed) cells: where it is
     lower, and where its seeds spread widely (std over seeds above 10 AUC-PR points)."""
-    per_seed = per_seed_auc_pr(df)
+    per_seed = per_seed_auc_pr(finished_by_group(df))
     entrants = per_seed.index.get_level_values("detector")
     if default not in entrants:
         return []
