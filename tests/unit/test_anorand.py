@@ -159,3 +159,37 @@ def test_bad_parameters_rejected() -> None:
         AnoRand(w=1.5, epochs=1).fit(_data())
     with pytest.raises(ValueError, match="concat"):
         AnoRand(concat="both", epochs=1).fit(_data())
+
+
+def _labeled(n: int = 300, n_anomalies: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    X = _data(n)
+    y = np.zeros(n, dtype=int)
+    y[:n_anomalies] = 1
+    X[:n_anomalies] += 0.5
+    return X, y
+
+
+def test_validation_fraction_keeps_the_best_epoch_on_held_out_rows() -> None:
+    from sklearn.metrics import average_precision_score
+
+    X, y = _labeled()
+    det = AnoRand(epochs=6, lr=1e-3, validation_fraction=0.3, random_state=0).fit(X, y)
+    held = det.validation_rows_
+    assert len(held) == 90 and y[held].sum() == 9  # stratified share of the real rows
+    # the held-out rows never train: pseudo-anomalies are 5 % of the remaining normal rows
+    assert det.n_pseudo_anomalies_ == int(np.ceil(0.05 * (300 - 90 - 21)))
+    monitor = det.history_.monitor
+    assert len(monitor) == 6 and det.history_.best_epoch == int(np.argmin(monitor))
+    ae, nd = det.block_scores(X[held])
+    restored = -average_precision_score(y[held], fuse(ae, nd, fit_alpha(ae, nd)[2]))
+    assert restored == pytest.approx(min(monitor))
+    unsupervised = AnoRand(epochs=3, validation_fraction=0.2, random_state=0).fit(X)
+    assert len(unsupervised.history_.monitor) == 3 and len(unsupervised.validation_rows_) == 60
+
+
+def test_validation_fraction_needs_a_labeled_anomaly_on_both_sides() -> None:
+    X, y = _labeled(n_anomalies=2)
+    with pytest.raises(ValueError, match="no labeled anomaly"):
+        AnoRand(epochs=1, validation_fraction=0.2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="validation_fraction must lie"):
+        AnoRand(epochs=1, validation_fraction=1.0).fit(X, y)
