@@ -542,7 +542,9 @@ def write_report(frames: dict[str, pd.DataFrame], args: Any, mnist_path: Path | 
             "labels (`supervised_synthetic=True`); the real-labels-only reading (the spec's A15) "
             f"is compared on validation splits below. `{OPTION_ENTRANT}`: the same with lr 1e-2 "
             "instead of the paper's 1e-4, the supervised validation sweep's best entrant "
-            "(below); not the paper's setting.",
+            "(below); not the paper's setting. `AnoRand, lr 1e-3 (option)`: the sweep's "
+            "second learning rate, run beside it to show how far the test result depends on "
+            "the lr; it is not a selection, and neither option is the default.",
             "",
             text,
             "",
