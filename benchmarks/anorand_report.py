@@ -184,6 +184,12 @@ def finished_by_group(df: pd.DataFrame) -> pd.DataFrame:
     return ok
 
 
+def entrant_order(names: Any) -> list[str]:
+    """Distinct entrant names, the defaults ("AnoRand") first, then alphabetical: a fixed column
+    order, whatever order the cells finished in."""
+    return sorted(set(names), key=lambda e: (e != "AnoRand", e))
+
+
 def per_seed_auc_pr(ok: pd.DataFrame) -> pd.Series:
     """AUC-PR per (detector, group, seed) of :func:`finished_by_group`'s cells; a multi-version
     dataset (CIFAR10, SVHN, MVTec-AD) is the average over its versions."""
@@ -194,7 +200,7 @@ def table2(df: pd.DataFrame) -> tuple[str, dict[str, tuple[int, int]], dict[str,
     """Table 2 layout: AUC-PR (%) per dataset, ours (mean ± std over seeds of the per-seed
     average over versions) beside the paper's AnoRand value."""
     ok = finished_by_group(df)
-    entrants = list(dict.fromkeys(df["detector"]))
+    entrants = entrant_order(df["detector"])
     per_seed = per_seed_auc_pr(ok)
     versions = ok.groupby(["detector", "group"])["dataset"].nunique()
     fits = ok.groupby(["detector", "group"])["fit_seconds"].mean()
@@ -366,7 +372,7 @@ def option_lines(df: pd.DataFrame, default: str = "AnoRand") -> list[str]:
     if default not in entrants:
         return []
     out = []
-    for e in dict.fromkeys(entrants):
+    for e in entrant_order(entrants):
         if e == default:
             continue
         diff = (per_seed.loc[e] - per_seed.loc[default]).dropna().groupby("group").mean()
