@@ -601,9 +601,8 @@ def write_report(frames: dict[str, pd.DataFrame], args: Any, mnist_path: Path | 
             "",
             f"Suite `{name}`: protocol `validation` (the benchmark's test part is dropped; the "
             "training part is split again 70/30, stratified), 3 seeds, one parameter changed "
-            "at a time from the defaults (the best-epoch entrants change lr and "
-            "validation_fraction). Columns: mean AUC-PR / AUC-ROC over datasets and seeds, then "
-            "each dataset's mean AUC-PR.",
+            "at a time from the defaults (two where an entrant's label names two). Columns: mean "
+            "AUC-PR / AUC-ROC over datasets and seeds, then each dataset's mean AUC-PR.",
             "",
             md(sweep_table(frames[name])),
             "",
