@@ -190,7 +190,9 @@ def test_predict_in_chunks_matches_one_pass() -> None:
     Xn = X.numpy()
     full = model(X).detach().double().numpy()
     chunked = predict_in_chunks(model, Xn, device=torch.device("cpu"), chunk_size=7)
-    np.testing.assert_allclose(chunked, full, rtol=1e-6)
+    # float32: the matmul's summation order depends on the batch size (BLAS kernels), so the
+    # two agree to float32 rounding of the intermediate sums, not bit for bit
+    np.testing.assert_allclose(chunked, full, rtol=1e-5, atol=1e-6)
 
 
 def test_devices() -> None:
