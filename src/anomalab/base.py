@@ -261,15 +261,25 @@ class TorchDetector(BaseDetector):
         self.model_.load_state_dict(state)
         self.model_.to(self.device_).eval()
 
+    def _validation_indices(
+        self, n: int, generator: torch.Generator, stratify: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Indices (train, held out) splitting ``validation_fraction`` of the *training* rows off
+        for early stopping / best-epoch selection (stratified if asked); None when the fraction
+        is 0 or unset."""
+        fraction = getattr(self, "validation_fraction", 0.0) or 0.0
+        if fraction <= 0:
+            return None
+        return validation_split(n, fraction, generator, stratify)
+
     def _hold_out_validation(
         self, data: torch.Tensor, generator: torch.Generator
     ) -> tuple[torch.Tensor, tuple[torch.Tensor] | None]:
-        """Split ``validation_fraction`` of the *training* rows off for early stopping / best-epoch
-        selection; ``(data, None)`` when the fraction is 0 or unset."""
-        fraction = getattr(self, "validation_fraction", 0.0) or 0.0
-        if fraction <= 0:
+        """``data`` split by :meth:`_validation_indices`; ``(data, None)`` without a fraction."""
+        split = self._validation_indices(len(data), generator)
+        if split is None:
             return data, None
-        train_idx, val_idx = validation_split(len(data), fraction, generator)
+        train_idx, val_idx = split
         return data[train_idx], (data[val_idx],)
 
     def _as_tensor(self, X: np.ndarray) -> torch.Tensor:

@@ -23,12 +23,7 @@ from torch.nn import functional as F
 from anomalab.base import TorchDetector
 from anomalab.data.preprocess import standardization_stats
 from anomalab.nn.blocks import mlp
-from anomalab.nn.training import (
-    make_optimizer,
-    predict_in_chunks,
-    train_loop,
-    validation_split,
-)
+from anomalab.nn.training import make_optimizer, predict_in_chunks, train_loop
 from anomalab.registry import register
 
 
@@ -314,16 +309,14 @@ class AnoRand(TorchDetector):
         """Indices (fit, held out) of the real training rows; held out is None without
         ``validation_fraction``. Stratified by label 1; in supervised mode both parts must keep a
         labeled anomaly."""
-        fraction = float(self.validation_fraction)
-        if fraction <= 0:
-            return np.arange(n), None
         positive = torch.as_tensor(np.zeros(n) if y is None else (y == 1), dtype=torch.int64)
-        fit_idx, val_idx = (
-            np.sort(i.numpy()) for i in validation_split(n, fraction, generator, positive)
-        )
+        split = self._validation_indices(n, generator, positive)
+        if split is None:
+            return np.arange(n), None
+        fit_idx, val_idx = (np.sort(i.numpy()) for i in split)
         if int(positive.sum()) > 0 and not (positive[fit_idx].any() and positive[val_idx].any()):
             raise ValueError(
-                f"validation_fraction={fraction} leaves no labeled anomaly in the training or "
+                f"validation_fraction={self.validation_fraction} leaves no labeled anomaly in the training or "
                 f"the held-out part ({int(positive.sum())} labeled anomalies in all); lower it "
                 "or set it to 0"
             )
