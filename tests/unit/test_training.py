@@ -8,6 +8,7 @@ from torch import nn
 from anomalab.nn import (
     conv_decoder,
     conv_encoder,
+    epoch_hook,
     make_optimizer,
     mlp,
     predict_in_chunks,
@@ -216,3 +217,37 @@ def test_conv_encoder_decoder_shapes(channels, size, shape) -> None:
     z = enc(x)
     assert z.shape == (2, 32)
     assert dec(z).shape == x.shape
+
+
+def test_epoch_hook_sees_every_epoch_and_leaves_training_unchanged() -> None:
+    """A hook that scores with the model after each epoch (as a learning-curve diagnostic does)
+    is called once per epoch, only inside its block, and the trained weights are identical."""
+
+    def fit(hooked: bool) -> tuple[nn.Module, list[tuple[int, float]]]:
+        model, X, y, gen = _setup()
+        opt = make_optimizer(model.parameters(), "adam", 1e-2)
+        calls: list[tuple[int, float]] = []
+
+        def score(epoch: int, loss: float) -> None:
+            model.eval()
+            with torch.no_grad():
+                model(X)
+            calls.append((epoch, loss))
+
+        def loss_fn(batch):
+            return nn.functional.mse_loss(model(batch[0]), batch[1])
+
+        kwargs = dict(epochs=4, batch_size=16, generator=gen, device=torch.device("cpu"))
+        if hooked:
+            with epoch_hook(score):
+                history = train_loop(model, loss_fn, (X, y), opt, **kwargs)
+        else:
+            history = train_loop(model, loss_fn, (X, y), opt, **kwargs)
+        assert [c[1] for c in calls] == (history.loss if hooked else [])
+        return model, calls
+
+    plain, _ = fit(hooked=False)
+    hooked, calls = fit(hooked=True)
+    assert [c[0] for c in calls] == [0, 1, 2, 3]
+    for a, b in zip(plain.parameters(), hooked.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)

@@ -6,13 +6,17 @@ a fixed ``steps_per_epoch`` count of sampled batches (DevNet's 20 x 512). Option
 batches (half from rows whose ``balance_on`` is 1, half from the rest, with replacement), gradient
 clipping, an L2 penalty hook, early stopping on a validation split of the *training* data, and
 best-epoch selection (keep the weights of the epoch with the lowest monitored value).
+``epoch_hook`` lets a diagnostic watch every epoch of the fits inside a ``with`` block (learning
+curves) without changing how anything trains.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +26,26 @@ from torch import nn
 
 Batch = tuple[torch.Tensor, ...]
 LossFn = Callable[[Batch], torch.Tensor]
+
+EpochHook = Callable[[int, float], None]
+_EPOCH_HOOKS: ContextVar[tuple[EpochHook, ...]] = ContextVar("epoch_hooks", default=())
+
+
+@contextmanager
+def epoch_hook(hook: EpochHook) -> Iterator[None]:
+    """Call ``hook(epoch, epoch_loss)`` after every epoch of every :func:`train_loop` run inside
+    the block (after the epoch's monitoring, before early stopping is checked).
+
+    For learning-curve diagnostics, e.g. scoring held-out data after each epoch: the hook may
+    score with the model (the next epoch puts it back in training mode) but must not draw from
+    torch's random number generators or change the model, so training is the same with or
+    without it."""
+    token = _EPOCH_HOOKS.set((*_EPOCH_HOOKS.get(), hook))
+    try:
+        yield
+    finally:
+        _EPOCH_HOOKS.reset(token)
+
 
 OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
     "adam": torch.optim.Adam,
@@ -186,6 +210,8 @@ def train_loop(
                     since_best += 1
             if on_epoch_end is not None:
                 on_epoch_end(epoch, epoch_loss)
+            for hook in _EPOCH_HOOKS.get():
+                hook(epoch, epoch_loss)
             if progress is not None:
                 progress[0].update(progress[1], advance=1, loss=epoch_loss)
             if patience is not None and value is not None and since_best >= patience:
