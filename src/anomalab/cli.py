@@ -1,4 +1,4 @@
-"""The ``anomalab`` command line: datasets, detectors, fit, score, bench, report."""
+"""The ``anomalab`` command line: datasets, detectors, fit, score, bench, report, results."""
 
 from __future__ import annotations
 
@@ -23,8 +23,13 @@ datasets_app = typer.Typer(help="The data catalog found under the data root.", n
 detectors_app = typer.Typer(
     help="The registered detectors and peer entrants.", no_args_is_help=True
 )
+results_app = typer.Typer(
+    help="Committed copies of result stores (export to / restore from gzipped CSV).",
+    no_args_is_help=True,
+)
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(detectors_app, name="detectors")
+app.add_typer(results_app, name="results")
 # Piped output (logs, CI) gets wide tables instead of Rich's 80-column default.
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
@@ -528,6 +533,45 @@ def report(
     )
     _print_leaderboard(results, "leaderboard")
     console.print(f"wrote {path} and {path.with_suffix('.html')}", highlight=False)
+
+
+RunsFolder = Annotated[
+    Path, typer.Option("--runs", help="Folder holding result stores (*.sqlite), at any depth.")
+]
+ArchiveFolder = Annotated[
+    Path, typer.Option("--archive", help="Folder of archived stores (*.csv.gz), same layout.")
+]
+
+
+@results_app.command("export")
+def results_export(
+    runs: RunsFolder = Path("runs"), archive: ArchiveFolder = Path("docs/results/cells")
+) -> None:
+    """Write every store under --runs to --archive (one .csv.gz per store, for committing)."""
+    from anomalab.bench.archive import export_stores
+
+    try:
+        written = export_stores(runs, archive)
+    except ValueError as exc:
+        _fail(str(exc))
+    for path in written:
+        console.print(f"wrote {path}", highlight=False)
+
+
+@results_app.command("restore")
+def results_restore(
+    archive: ArchiveFolder = Path("docs/results/cells"), runs: RunsFolder = Path("runs")
+) -> None:
+    """Add archived cells to the stores under --runs (cells a store holds already are kept), so
+    reports re-render without re-running them."""
+    from anomalab.bench.archive import restore_stores
+
+    try:
+        added = restore_stores(archive, runs)
+    except ValueError as exc:
+        _fail(str(exc))
+    for path, count in added.items():
+        console.print(f"{path}: {count} cell(s) added", highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

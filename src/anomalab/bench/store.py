@@ -62,15 +62,20 @@ class ResultStore:
 
     def add(self, row: dict[str, Any]) -> None:
         """Insert or replace one cell's row; committed at once (a kill loses nothing stored)."""
-        values = []
-        for column in COLUMNS:
-            value = row.get(column)
-            if isinstance(value, dict | list):
-                value = json.dumps(value, sort_keys=True)
-            values.append(value)
+        self.add_many([row])
+
+    def add_many(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Insert or replace several rows in one transaction."""
+        values = [
+            [
+                json.dumps(v, sort_keys=True) if isinstance(v := row.get(c), dict | list) else v
+                for c in COLUMNS
+            ]
+            for row in rows
+        ]
         placeholders = ", ".join("?" for _ in COLUMNS)
         with self._connect() as con:
-            con.execute(
+            con.executemany(
                 f"INSERT OR REPLACE INTO results ({', '.join(COLUMNS)}) VALUES ({placeholders})",
                 values,
             )

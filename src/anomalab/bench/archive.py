@@ -1,0 +1,85 @@
+"""Committed copies of result stores, so a fresh checkout can re-render reports without re-running.
+
+Result stores (``*.sqlite`` under a runs folder) are not committed: they are binary and live
+where the benchmark ran. :func:`export_stores` writes every row of every store under ``runs`` to
+a gzipped CSV at the same relative path under ``archive`` (``runs/anorand/x/results.sqlite`` ->
+``archive/anorand/x/results.csv.gz``), rows sorted by cell key, gzip without a timestamp, so an
+unchanged store exports to identical bytes. :func:`restore_stores` does the reverse, adding only
+the cells a store does not hold yet (a store's own results always win). Each row keeps the library
+versions and finish time of the run that produced it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from anomalab.bench.store import COLUMNS, ResultStore
+
+ARCHIVE_SUFFIX = ".csv.gz"
+_COMPRESSION = {"method": "gzip", "mtime": 0}
+
+
+def _archive_path(store: Path, runs: Path, archive: Path) -> Path:
+    relative = store.relative_to(runs)
+    return archive / relative.with_name(relative.stem + ARCHIVE_SUFFIX)
+
+
+def export_stores(runs: str | Path, archive: str | Path) -> list[Path]:
+    """Write each ``*.sqlite`` store under ``runs`` to ``archive``; return the files written."""
+    runs, archive = Path(runs), Path(archive)
+    if not runs.is_dir():
+        raise ValueError(f"runs folder {runs} does not exist")
+    stores = sorted(runs.rglob("*.sqlite"))
+    if not stores:
+        raise ValueError(f"no result stores (*.sqlite) under {runs}")
+    written = []
+    for store in stores:
+        frame = ResultStore(store).frame().sort_values("cell_key", kind="stable")
+        path = _archive_path(store, runs, archive)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(path, index=False, compression=_COMPRESSION)
+        written.append(path)
+    return written
+
+
+def _plain(value: object) -> object:
+    """numpy scalars as Python numbers (SQLite stores them as the store's own rows)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def read_archive(path: str | Path) -> pd.DataFrame:
+    """One archived store as the store's columns (missing values as None, seeds as int)."""
+    frame = pd.read_csv(path, dtype={"cell_key": str}, keep_default_na=False, na_values=[""])
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path} is not an archived result store: missing columns {missing}")
+    frame = frame[list(COLUMNS)].astype(object)
+    return frame.where(frame.notna(), None)
+
+
+def restore_stores(archive: str | Path, runs: str | Path) -> dict[Path, int]:
+    """Add every archived row to its store under ``runs`` unless the store holds that cell
+    already; return the number of rows added per store."""
+    archive, runs = Path(archive), Path(runs)
+    if not archive.is_dir():
+        raise ValueError(f"archive folder {archive} does not exist")
+    files = sorted(archive.rglob("*" + ARCHIVE_SUFFIX))
+    if not files:
+        raise ValueError(f"no archived stores (*{ARCHIVE_SUFFIX}) under {archive}")
+    added: dict[Path, int] = {}
+    for path in files:
+        relative = path.relative_to(archive)
+        store_path = runs / relative.with_name(relative.name[: -len(ARCHIVE_SUFFIX)] + ".sqlite")
+        store = ResultStore(store_path)
+        have = store.keys()
+        rows = [
+            {k: _plain(v) for k, v in row.items()}
+            for row in read_archive(path).to_dict("records")
+            if row["cell_key"] not in have
+        ]
+        store.add_many(rows)
+        added[store_path] = len(rows)
+    return added
