@@ -3,7 +3,7 @@
 Result stores (``*.sqlite`` under a runs folder) are not committed: they are binary and live
 where the benchmark ran. :func:`export_stores` writes every row of every store under ``runs`` to
 a gzipped CSV at the same relative path under ``archive`` (``runs/anorand/x/results.sqlite`` ->
-``archive/anorand/x/results.csv.gz``), rows sorted by cell key, gzip without a timestamp, so an
+``archive/anorand/x/results.csv.gz``), rows in finishing order, gzip without a timestamp, so an
 unchanged store exports to identical bytes. :func:`restore_stores` does the reverse, adding only
 the cells a store does not hold yet (a store's own results always win). Each row keeps the library
 versions and finish time of the run that produced it.
@@ -37,7 +37,7 @@ def export_stores(runs: str | Path, archive: str | Path) -> list[Path]:
         raise ValueError(f"no result stores (*.sqlite) under {runs}")
     written = []
     for store in stores:
-        frame = ResultStore(store).frame().sort_values("cell_key", kind="stable")
+        frame = ResultStore(store).frame()  # in finishing order, ties by cell key
         path = _archive_path(store, runs, archive)
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(path, index=False, compression=_COMPRESSION)

@@ -89,9 +89,12 @@ class ResultStore:
             return {r[0] for r in con.execute(query, args)}
 
     def frame(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
-        """All rows (or those of ``keys``) as a DataFrame with the store's columns."""
+        """All rows (or those of ``keys``) as a DataFrame with the store's columns, in the order
+        the cells finished (ties by cell key), so a restored copy of a store reads the same."""
         with self._connect() as con:
-            df = pd.read_sql_query(f"SELECT {', '.join(COLUMNS)} FROM results", con)
+            df = pd.read_sql_query(
+                f"SELECT {', '.join(COLUMNS)} FROM results ORDER BY finished_at, cell_key", con
+            )
         if keys is not None:
             df = df[df["cell_key"].isin(set(keys))]
         return df.reset_index(drop=True)
