@@ -76,13 +76,12 @@ def cells_for(part: str, image_seeds: int) -> list[Cell]:
 
 def trace_cell(cell: Cell, data_root: str | None) -> dict[str, Any]:
     """Fit the cell's detector with a hook that scores the test set after every epoch."""
-    from anomalab.bench.runner import _dataset
-    from anomalab.data import make_task
+    from anomalab.data import load_dataset, make_task
     from anomalab.metrics import evaluate
     from anomalab.nn.training import epoch_hook
 
     task = make_task(
-        _dataset(cell.dataset, data_root), cell.protocol, cell.seed, **cell.protocol_params
+        load_dataset(cell.dataset, data_root), cell.protocol, cell.seed, **cell.protocol_params
     )
     detector = make_entrant(cell.detector, cell.params, cell.seed)
     epochs: list[dict[str, float]] = []
