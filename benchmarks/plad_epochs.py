@@ -158,18 +158,26 @@ def run(cells: Sequence[Cell], out: Path, data_root: str | None, jobs: int) -> N
 
 
 def runner_check(cells: Sequence[Cell], out: Path, data_root: str | None) -> dict[str, Any]:
-    """Run each (cheap, tabular) cell through the benchmark runner as the suites do and compare
-    its metrics with the traced fit's last epoch: equal means the hook changed nothing."""
+    """Run each traced cell through the benchmark runner as the suites do and compare its
+    metrics with the traced fit's last epoch: equal means the hook changed nothing. Runner rows
+    are kept under ``out/runner/`` so a re-render does not refit."""
     rows = []
     for cell in cells:
         traced = json.loads((out / f"{cell.key}.json").read_text())
-        row = run_cell(cell, data_root)
-        if row["status"] != "ok":
-            raise RuntimeError(f"runner failed on {cell}: {row['error']}")
+        cached = out / "runner" / f"{cell.key}.json"
+        if cached.is_file():
+            row = json.loads(cached.read_text())
+        else:
+            row = run_cell(cell, data_root)
+            if row["status"] != "ok":
+                raise RuntimeError(f"runner failed on {cell}: {row['error']}")
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.write_text(json.dumps(row, default=str) + "\n")
         last = traced["epochs"][-1]
         rows.append(
             {
                 "key": cell.key,
+                "dataset": cell.dataset,
                 "runner": {m: row[m] for m in ("auc_roc", "f1")},
                 "last_epoch": {m: last[m] for m in ("auc_roc", "f1")},
                 "equal": all(row[m] == last[m] for m in ("auc_roc", "f1")),
@@ -335,10 +343,12 @@ def report_lines(
     lines.append("")
     if check is not None:
         lines += [
-            f"The hook leaves training unchanged: the {check['cells']} tabular cells were also "
-            "run through the benchmark runner (`anomalab.bench.runner.run_cell`, as the suite "
-            f"runs them), and their AUC-ROC and F1 equal the traced last epoch on "
-            f"{check['equal']} of {check['cells']}.",
+            f"The hook leaves training unchanged: {check['cells']} traced cells (every tabular "
+            "one and the first of each image dataset: "
+            f"{', '.join(sorted({r['dataset'] for r in check['rows']}))}) were also run through "
+            "the benchmark runner (`anomalab.bench.runner.run_cell`, as the suites run them), "
+            f"and their AUC-ROC and F1 equal the traced last epoch on {check['equal']} of "
+            f"{check['cells']}.",
             "",
         ]
     if validation:
@@ -441,12 +451,12 @@ def main(argv: list[str] | None = None) -> int:
         c for part in ("tabular", *TABULAR_VARIANTS, *IMAGE_DATASETS) for c in cells_for(part, 10)
     ]
     traces = load_traces(args.out, all_cells)
-    tabular = cells_for("tabular", args.image_seeds)
-    check = (
-        runner_check(tabular, args.out, args.data_root)
-        if all((args.out / f"{c.key}.json").is_file() for c in tabular)
-        else None
-    )
+    # the runner check: every tabular cell, and the first traced cell of each image dataset
+    checked = [c for c in cells_for("tabular", 1) if (args.out / f"{c.key}.json").is_file()]
+    for dataset in IMAGE_DATASETS:
+        traced = [c for c in cells_for(dataset, 1) if (args.out / f"{c.key}.json").is_file()]
+        checked += traced[:1]
+    check = runner_check(checked, args.out, args.data_root) if checked else None
     summary = summarise(traces)
     saved = args.report.with_suffix(".json")
     commands = json.loads(saved.read_text())["commands"] if saved.is_file() else []
