@@ -46,7 +46,7 @@ def export_stores(runs: str | Path, archive: str | Path) -> list[Path]:
 
 
 def _plain(value: object) -> object:
-    """numpy scalars as Python numbers (SQLite stores them as the store's own rows)."""
+    """numpy scalars as the Python numbers sqlite3 binds (as in the store's own rows)."""
     return value.item() if isinstance(value, np.generic) else value
 
 
