@@ -24,7 +24,7 @@ detectors_app = typer.Typer(
     help="The registered detectors and peer entrants.", no_args_is_help=True
 )
 results_app = typer.Typer(
-    help="Committed copies of result stores (export to / restore from gzipped CSV).",
+    help="Committed copies of result stores (export to / restore from CSV).",
     no_args_is_help=True,
 )
 app.add_typer(datasets_app, name="datasets")
@@ -539,7 +539,7 @@ RunsFolder = Annotated[
     Path, typer.Option("--runs", help="Folder holding result stores (*.sqlite), at any depth.")
 ]
 ArchiveFolder = Annotated[
-    Path, typer.Option("--archive", help="Folder of archived stores (*.csv.gz), same layout.")
+    Path, typer.Option("--archive", help="Folder of archived stores (*.csv), same layout.")
 ]
 
 
@@ -547,7 +547,7 @@ ArchiveFolder = Annotated[
 def results_export(
     runs: RunsFolder = Path("runs"), archive: ArchiveFolder = Path("docs/results/cells")
 ) -> None:
-    """Write every store under --runs to --archive (one .csv.gz per store, for committing)."""
+    """Write every store under --runs to --archive (one .csv per store, for committing)."""
     from anomalab.bench.archive import export_stores
 
     try:

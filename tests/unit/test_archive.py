@@ -1,6 +1,4 @@
-"""Archived result stores: export to gzipped CSV and restore, exactly and without overwriting."""
-
-import gzip
+"""Archived result stores: export to CSV and restore, exactly and without overwriting."""
 
 import pandas as pd
 import pytest
@@ -57,8 +55,8 @@ def test_export_then_restore_gives_the_same_rows(tmp_path) -> None:
     ResultStore(runs / "sgae" / "stage1.sqlite").add(_rows()[0])
     written = export_stores(runs, tmp_path / "archive")
     assert sorted(p.relative_to(tmp_path / "archive").as_posix() for p in written) == [
-        "sgae/stage1.csv.gz",
-        "suite-a/results.csv.gz",
+        "sgae/stage1.csv",
+        "suite-a/results.csv",
     ]
     added = restore_stores(tmp_path / "archive", tmp_path / "fresh")
     assert added == {
@@ -80,7 +78,7 @@ def test_export_is_byte_stable_and_restore_keeps_the_stores_own_rows(tmp_path) -
     (first,) = export_stores(runs, tmp_path / "one")
     (second,) = export_stores(runs, tmp_path / "two")
     assert first.read_bytes() == second.read_bytes()
-    assert gzip.decompress(first.read_bytes()).decode().startswith("cell_key,detector,")
+    assert first.read_text().startswith("cell_key,detector,")
     mine = ResultStore(tmp_path / "mine" / "results.sqlite")
     mine.add({**_rows()[0], "auc_roc": 0.99})
     assert restore_stores(tmp_path / "one", tmp_path / "mine") == {mine.path: 1}
@@ -97,7 +95,7 @@ def test_bad_folders_and_files_are_clear_errors(tmp_path) -> None:
         export_stores(tmp_path / "empty", tmp_path / "a")
     with pytest.raises(ValueError, match="no archived stores"):
         restore_stores(tmp_path / "empty", tmp_path / "runs")
-    bad = tmp_path / "bad.csv.gz"
+    bad = tmp_path / "bad.csv"
     pd.DataFrame({"cell_key": ["x"], "auc_roc": [0.5]}).to_csv(bad, index=False)
     with pytest.raises(ValueError, match="not an archived result store"):
         read_archive(bad)
@@ -110,7 +108,7 @@ def test_cli_export_and_restore(tmp_path) -> None:
     archive = str(tmp_path / "cells")
     out = runner.invoke(app, ["results", "export", "--runs", str(runs), "--archive", archive])
     assert out.exit_code == 0, out.output
-    assert "results.csv.gz" in out.output
+    assert "results.csv" in out.output
     back = runner.invoke(
         app, ["results", "restore", "--archive", archive, "--runs", str(tmp_path / "new")]
     )

@@ -2,9 +2,9 @@
 
 Result stores (``*.sqlite`` under a runs folder) are not committed: they are binary and live
 where the benchmark ran. :func:`export_stores` writes every row of every store under ``runs`` to
-a gzipped CSV at the same relative path under ``archive`` (``runs/anorand/x/results.sqlite`` ->
-``archive/anorand/x/results.csv.gz``), rows in finishing order, gzip without a timestamp, so an
-unchanged store exports to identical bytes. :func:`restore_stores` does the reverse, adding only
+a plain-text CSV at the same relative path under ``archive`` (``runs/anorand/x/results.sqlite``
+-> ``archive/anorand/x/results.csv``), rows in finishing order, so an unchanged store exports to
+identical bytes and a changed one diffs line by line. :func:`restore_stores` does the reverse, adding only
 the cells a store does not hold yet (a store's own results always win). Each row keeps the library
 versions and finish time of the run that produced it.
 """
@@ -18,8 +18,7 @@ import pandas as pd
 
 from anomalab.bench.store import COLUMNS, ResultStore
 
-ARCHIVE_SUFFIX = ".csv.gz"
-_COMPRESSION = {"method": "gzip", "mtime": 0}
+ARCHIVE_SUFFIX = ".csv"
 
 
 def _archive_path(store: Path, runs: Path, archive: Path) -> Path:
@@ -40,7 +39,7 @@ def export_stores(runs: str | Path, archive: str | Path) -> list[Path]:
         frame = ResultStore(store).frame()  # in finishing order, ties by cell key
         path = _archive_path(store, runs, archive)
         path.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(path, index=False, compression=_COMPRESSION)
+        frame.to_csv(path, index=False)
         written.append(path)
     return written
 
