@@ -44,6 +44,8 @@ COMMAND = (
 )
 #: The paper's lambda per tabular dataset (Table 5's settings in suite ``plad-tabular``).
 TABULAR_ENTRANTS = {"thyroid": "PLAD lam=3 b128", "arrhythmia": "PLAD lam=2 b64"}
+#: Tabular parts read straight from a committed suite (GOAD's protocol; DROCC's).
+TABULAR_SUITES = {"tabular": "plad-tabular", "tabular-drocc": "plad-tabular-drocc"}
 TABULAR_VARIANTS = ("tabular-val", "tabular-drocc")
 IMAGE_DATASETS = ("fashion-mnist", "cifar10")
 #: The paper's numbers (specs/plad.md Tables 4-5): F1 % (tabular), mean AUC % (images).
@@ -56,11 +58,8 @@ METRIC = {"thyroid": "f1", "arrhythmia": "f1", "fashion-mnist": "auc_roc", "cifa
 def cells_for(part: str, image_seeds: int) -> list[Cell]:
     """The faithful cells of one part, as the committed suites define them (``tabular-val``:
     the tabular cells with ``validation_fraction`` set, PLAD's own non-test epoch selection)."""
-    if part == "tabular":
-        suite = load_suite("plad-tabular")
-        return [cell for cell in suite.cells() if cell.name == TABULAR_ENTRANTS.get(cell.dataset)]
-    if part == "tabular-drocc":
-        suite = load_suite("plad-tabular-drocc")
+    if part in TABULAR_SUITES:
+        suite = load_suite(TABULAR_SUITES[part])
         return [cell for cell in suite.cells() if cell.name == TABULAR_ENTRANTS.get(cell.dataset)]
     if part == "tabular-val":
         return [
@@ -78,6 +77,11 @@ def cells_for(part: str, image_seeds: int) -> list[Cell]:
         f"unknown part {part!r}: choose tabular, tabular-val, tabular-drocc, "
         f"{', '.join(IMAGE_DATASETS)}"
     )
+
+
+def trace_path(out: Path, cell: Cell) -> Path:
+    """Where a cell's trace is kept (one JSON file per cell, named by its key)."""
+    return out / f"{cell.key}.json"
 
 
 def variant_of(cell: Cell) -> str:
@@ -112,13 +116,13 @@ def trace_cell(cell: Cell, data_root: str | None) -> dict[str, Any]:
     with epoch_hook(score_test):
         detector.fit(task.X_train, task.y_train)
     final = evaluate(task.y_test, detector.decision_function(task.X_test), f1_rule=task.f1_rule)
-    selects = bool(cell.params.get("validation_fraction"))
+    variant = variant_of(cell)
     return {
         "cell": asdict(cell),
         "key": cell.key,
         "label": cell.name,
-        "variant": variant_of(cell),
-        "selected_epoch": detector.history_.best_epoch + 1 if selects else None,
+        "variant": variant,
+        "selected_epoch": detector.history_.best_epoch + 1 if variant == "validation" else None,
         "normal_class": cell.protocol_params.get("normal_class"),
         "seconds": time.perf_counter() - start,
         "epochs": epochs,
@@ -134,8 +138,7 @@ def _init_worker() -> None:
 
 def _trace_to_file(cell: Cell, data_root: str | None, out: Path) -> str:
     result = trace_cell(cell, data_root)
-    path = out / f"{cell.key}.json"
-    path.write_text(json.dumps(result, indent=1) + "\n")
+    trace_path(out, cell).write_text(json.dumps(result, indent=1) + "\n")
     return f"{cell.dataset} {cell.name} class={result['normal_class']} seed={cell.seed}: " + (
         f"{len(result['epochs'])} epochs in {result['seconds']:.0f} s"
     )
@@ -144,7 +147,7 @@ def _trace_to_file(cell: Cell, data_root: str | None, out: Path) -> str:
 def run(cells: Sequence[Cell], out: Path, data_root: str | None, jobs: int) -> None:
     """Trace every cell not yet under ``out`` (one JSON file per cell)."""
     out.mkdir(parents=True, exist_ok=True)
-    pending = [c for c in cells if not (out / f"{c.key}.json").is_file()]
+    pending = [c for c in cells if not trace_path(out, c).is_file()]
     print(f"{len(cells)} cells, {len(cells) - len(pending)} already traced", flush=True)
     if jobs <= 1:
         _init_worker()
@@ -163,8 +166,8 @@ def runner_check(cells: Sequence[Cell], out: Path, data_root: str | None) -> dic
     are kept under ``out/runner/`` so a re-render does not refit."""
     rows = []
     for cell in cells:
-        traced = json.loads((out / f"{cell.key}.json").read_text())
-        cached = out / "runner" / f"{cell.key}.json"
+        traced = json.loads(trace_path(out, cell).read_text())
+        cached = trace_path(out / "runner", cell)
         if cached.is_file():
             row = json.loads(cached.read_text())
         else:
@@ -189,9 +192,7 @@ def runner_check(cells: Sequence[Cell], out: Path, data_root: str | None) -> dic
 # ----------------------------------------------------------------------------- report
 def load_traces(out: Path, cells: Sequence[Cell]) -> list[dict[str, Any]]:
     return [
-        json.loads((out / f"{c.key}.json").read_text())
-        for c in cells
-        if (out / f"{c.key}.json").is_file()
+        json.loads(trace_path(out, c).read_text()) for c in cells if trace_path(out, c).is_file()
     ]
 
 
@@ -482,9 +483,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     traces = load_traces(args.out, all_cells)
     # the runner check: every tabular cell, and the first traced cell of each image dataset
-    checked = [c for c in cells_for("tabular", 1) if (args.out / f"{c.key}.json").is_file()]
+    checked = [c for c in cells_for("tabular", 1) if trace_path(args.out, c).is_file()]
     for dataset in IMAGE_DATASETS:
-        traced = [c for c in cells_for(dataset, 1) if (args.out / f"{c.key}.json").is_file()]
+        traced = [c for c in cells_for(dataset, 1) if trace_path(args.out, c).is_file()]
         checked += traced[:1]
     check = runner_check(checked, args.out, args.data_root) if checked else None
     summary = summarise(traces)
