@@ -95,14 +95,25 @@ def expand_grid(
 
 
 def make_entrant(name: str, params: dict[str, Any], seed: int) -> BaseDetector:
-    """A fresh detector (anomalab registry) or peer adapter, seeded with the cell's seed."""
-    if name in PEERS:
-        return make_peer(name, params, random_state=seed)
-    cls = get_spec(name).cls
+    """A fresh detector (anomalab registry) or peer adapter, seeded with the cell's seed.
+
+    ``params["search"]`` (a mapping parameter -> values) is not passed to the detector: it wraps
+    the detector in :class:`anomalab.model_selection.HoldoutSearch`, which picks those values on
+    a stratified hold-out of the training part (needs labeled anomalies)."""
     params = dict(params)
-    if "random_state" in cls._get_param_names():
-        params.setdefault("random_state", seed)
-    return cls(**params)
+    search = params.pop("search", None)
+    if name in PEERS:
+        detector = make_peer(name, params, random_state=seed)
+    else:
+        cls = get_spec(name).cls
+        if "random_state" in cls._get_param_names():
+            params.setdefault("random_state", seed)
+        detector = cls(**params)
+    if search is None:
+        return detector
+    from anomalab.model_selection import HoldoutSearch
+
+    return HoldoutSearch(detector, search, random_state=seed)
 
 
 def library_versions(detector: str) -> dict[str, str]:
@@ -179,6 +190,8 @@ def run_cell(
             else:
                 detector.fit(task.X_train, task.y_train)
             row["fit_seconds"] = time.perf_counter() - start
+            if hasattr(detector, "best_params_"):  # HoldoutSearch: what the hold-out chose
+                row["params"] = {**row["params"], "selected": detector.best_params_}
             start = time.perf_counter()
             scores = detector.decision_function(task.X_test)
             row["score_seconds"] = time.perf_counter() - start
