@@ -11,6 +11,7 @@ benchmark suite asks for it with a ``search`` table in an entrant's params (see
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -46,7 +47,8 @@ class HoldoutSearch(BaseDetector):
     ----------
     best_params_: the chosen candidate. best_score_: its held-out score.
     cv_results_: one dict per candidate (``params``, ``score``), in grid order.
-    best_estimator_: the winner refitted on all of ``X``.
+    best_estimator_: the winner refitted on all of ``X``; ``save`` writes it (``anomalab.load``
+    then gives that detector back).
     """
 
     supervision = "supervised"
@@ -127,3 +129,10 @@ class HoldoutSearch(BaseDetector):
 
     def _score(self, X: np.ndarray) -> np.ndarray:
         return np.asarray(self.best_estimator_.decision_function(X), dtype=np.float64)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the refitted winner (``best_estimator_``) to the folder ``path``."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.save(path)

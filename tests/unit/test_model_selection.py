@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import anomalab
 from anomalab import AnoRand
 from anomalab.bench.runner import Cell, make_entrant, run_cell
 from anomalab.data import load_dataset, make_task
@@ -24,7 +25,7 @@ def _anorand() -> AnoRand:
 
 
 @pytest.mark.parametrize("grid", [[0.0, 0.01], [0.01, 0.0]])
-def test_picks_the_trained_candidate_whatever_the_grid_order(cardio, grid) -> None:  # type: ignore[no-untyped-def]
+def test_picks_the_trained_candidate_whatever_the_grid_order(cardio, grid, tmp_path) -> None:  # type: ignore[no-untyped-def]
     # lr 0 leaves the networks at their initial weights: its held-out AP must lose
     search = HoldoutSearch(_anorand(), {"lr": grid}, random_state=0).fit(
         cardio.X_train, cardio.y_train
@@ -39,6 +40,12 @@ def test_picks_the_trained_candidate_whatever_the_grid_order(cardio, grid) -> No
     np.testing.assert_array_equal(
         search.decision_function(cardio.X_test),
         search.best_estimator_.decision_function(cardio.X_test),
+    )
+    # saving writes the winner, which loads back as a plain AnoRand scoring the same
+    same = anomalab.load(search.save(tmp_path / "search"))
+    assert type(same) is AnoRand and same.lr == 0.01
+    np.testing.assert_allclose(
+        same.decision_function(cardio.X_test), search.decision_function(cardio.X_test)
     )
     # the wrapped estimator itself is left unfitted and unchanged
     assert not hasattr(search.estimator, "model_") and search.estimator.lr == 1e-4
