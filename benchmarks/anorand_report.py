@@ -200,6 +200,11 @@ def per_seed_auc_pr(ok: pd.DataFrame) -> pd.Series:
     return ok.groupby(["detector", "group", "seed"])["auc_pr"].mean()
 
 
+def entrant_means(df: pd.DataFrame) -> pd.Series:
+    """Mean AUC-PR (0-1) per (detector, group) over seeds, of :func:`per_seed_auc_pr`."""
+    return per_seed_auc_pr(finished_by_group(df)).groupby(["detector", "group"]).mean()
+
+
 def table2(df: pd.DataFrame) -> tuple[str, dict[str, tuple[int, int]], dict[str, list[str]]]:
     """Table 2 layout: AUC-PR (%) per dataset, ours (mean ± std over seeds of the per-seed
     average over versions) beside the paper's AnoRand value."""
@@ -404,7 +409,7 @@ def oracle_line(df: pd.DataFrame) -> list[str]:
     """How many Table 2 rows any entrant brings within 0.05 of the paper: the best entrant per
     dataset picked on the test parts -- a bound on what the learning rate alone can reach, never
     a selection."""
-    means = per_seed_auc_pr(finished_by_group(df)).groupby(["detector", "group"]).mean()
+    means = entrant_means(df)
     gaps = (100 * means.unstack("detector")).sub(
         pd.Series({g: m for g, (m, _) in PAPER_TABLE2.items()}), axis=0
     )
@@ -430,10 +435,9 @@ def selection_lines(df: pd.DataFrame) -> list[str]:
     """Which values :class:`HoldoutSearch` picked, per Table 2 dataset (over seeds and versions),
     read from the ``selected`` entry the runner stores in each cell's params."""
     ok = finished_by_group(df)
-    params = ok["params"].map(lambda p: json.loads(p) if isinstance(p, str) else p)
-    picked = params.map(lambda p: p.get("selected") if isinstance(p, dict) else None)
-    ok = ok[picked.notna()].assign(
-        choice=picked.dropna().map(lambda d: ", ".join(f"{k} {v:g}" for k, v in sorted(d.items())))
+    picked = ok["params"].map(lambda p: json.loads(p).get("selected")).dropna()
+    ok = ok.loc[picked.index].assign(
+        choice=picked.map(lambda d: ", ".join(f"{k} {v:g}" for k, v in sorted(d.items())))
     )
     if ok.empty:
         return []
@@ -460,7 +464,7 @@ def adbench_context(df: pd.DataFrame, data_root: Any = None) -> list[str]:
     if table is None:
         return ["ADBench's fully supervised table (D19) is not in the targets folder.", ""]
     frame = 100 * table.frame
-    means = 100 * per_seed_auc_pr(finished_by_group(df)).groupby(["detector", "group"]).mean()
+    means = 100 * entrant_means(df)
     lines = [
         f"ADBench's own fully supervised results (la = 100 %, {table.title}, AUC-PR %, the "
         "same protocol as Table 2, averaged over versions as ADBench reports them): the best "
