@@ -69,6 +69,14 @@ UNSUP_ENTRANTS = (
 OPTION_ENTRANT, OPTION_SWEEP_LABEL = "AnoRand, lr 1e-2 (option)", "lr=1e-2"
 #: Table 2's entrant whose lr is chosen per cell on a hold-out of the training part.
 SEARCH_ENTRANT = "AnoRand, lr chosen on validation (option)"
+#: The same choice with the real labels only (the paper's wording of its supervised mode).
+REAL_SEARCH_ENTRANT = "AnoRand, real labels only, lr chosen on validation (option)"
+SEARCH_ENTRANTS = (SEARCH_ENTRANT, REAL_SEARCH_ENTRANT)
+#: Supervised-sweep entrants with the real labels only, and their twins with pseudo-anomalies.
+REAL_LABEL_PAIRS = {
+    "real labels only, lr=1e-3": "lr=1e-3",
+    "real labels only, lr=1e-2": "lr=1e-2",
+}
 #: Sweep entrants that keep the best epoch on held-out training rows, and their last-epoch twins.
 BEST_EPOCH_PAIRS = {
     "lr=1e-3, best epoch on 20 % held out": "lr=1e-3",
@@ -394,7 +402,7 @@ def option_lines(df: pd.DataFrame, default: str = "AnoRand") -> list[str]:
             f"{wide or 'no dataset'}. "
             + (
                 "Its learning rate is chosen per cell on training data; "
-                if e == SEARCH_ENTRANT
+                if e in SEARCH_ENTRANTS
                 else "A single learning rate does not suit every dataset; "
                 if lower
                 else ""
@@ -419,13 +427,15 @@ def oracle_line(df: pd.DataFrame) -> list[str]:
     lines = [
         "Bound, not a selection: picking per dataset whichever entrant lands closest to the "
         f"paper on the test parts brings {bound} of {len(closest)} rows "
-        f"within 0.05; {', '.join(never) or 'none'} miss at every learning rate tried here.",
+        f"within 0.05; {', '.join(never) or 'none'} miss with every entrant tried here.",
     ]
-    if SEARCH_ENTRANT in gaps.columns:
-        hits = int((gaps[SEARCH_ENTRANT].abs() <= 5.0).sum())
+    for entrant in SEARCH_ENTRANTS:
+        if entrant not in gaps.columns:
+            continue
+        hits = int((gaps[entrant].abs() <= 5.0).sum())
         lines.append(
-            f"The admissible counterpart, `{SEARCH_ENTRANT}` (the lr chosen per cell on a "
-            f"hold-out of the training part), brings {hits} of {len(closest)} rows within 0.05"
+            f"The admissible counterpart `{entrant}` (the lr chosen per cell on a hold-out of "
+            f"the training part) brings {hits} of {len(closest)} rows within 0.05"
             + (", the bound itself." if hits == bound else f" against the bound's {bound}.")
         )
     return [*lines, ""]
@@ -439,20 +449,21 @@ def selection_lines(df: pd.DataFrame) -> list[str]:
     ok = ok.loc[picked.index].assign(
         choice=picked.map(lambda d: ", ".join(f"{k} {v:g}" for k, v in sorted(d.items())))
     )
-    if ok.empty:
-        return []
-    parts = []
-    for group in PAPER_TABLE2:
-        counts = ok[ok["group"] == group]["choice"].value_counts()
-        if len(counts):
-            parts.append(f"{group}: " + ", ".join(f"{c} x{n}" for c, n in counts.items()))
-    entrants = ", ".join(sorted(ok["detector"].unique()))
-    return [
-        f"Chosen on the hold-out by **{entrants}** (cells = seeds x versions): "
-        + "; ".join(parts)
-        + ".",
-        "",
-    ]
+    lines = []
+    for entrant in entrant_order(ok["detector"].unique()):
+        mine = ok[ok["detector"] == entrant]
+        parts = []
+        for group in PAPER_TABLE2:
+            counts = mine[mine["group"] == group]["choice"].value_counts()
+            if len(counts):
+                parts.append(f"{group}: " + ", ".join(f"{c} x{n}" for c, n in counts.items()))
+        lines += [
+            f"Chosen on the hold-out by **{entrant}** (cells = seeds x versions): "
+            + "; ".join(parts)
+            + ".",
+            "",
+        ]
+    return lines
 
 
 def adbench_context(df: pd.DataFrame, data_root: Any = None) -> list[str]:
@@ -553,6 +564,34 @@ def best_epoch_lines(sweep: pd.DataFrame | None) -> list[str]:
     ]
 
 
+def real_label_lines(sweep: pd.DataFrame | None) -> list[str]:
+    """The real-labels-only reading against pseudo-anomalies added, at the same lr, on the
+    supervised validation sweep (mean AUC-PR and the datasets where it is higher)."""
+    if sweep is None or not len(sweep):
+        return []
+    table = sweep_table(sweep)
+    pairs = [(r, p) for r, p in REAL_LABEL_PAIRS.items() if {r, p} <= set(table.index)]
+    if not pairs:
+        return []
+    datasets = [c for c in table.columns if not c.startswith("mean")]
+    parts = []
+    for real, pseudo in pairs:
+        up = [c for c in datasets if table.loc[real, c] > table.loc[pseudo, c]]
+        parts.append(
+            f"`{real}` {table.loc[real, 'mean AUC-PR']:.3f} against `{pseudo}` "
+            f"{table.loc[pseudo, 'mean AUC-PR']:.3f} (higher on {len(up)} of {len(datasets)}: "
+            f"{', '.join(up) or 'none'})"
+        )
+    return [
+        "Real labels only (`supervised_synthetic=False`, the paper's wording of its supervised "
+        'mode: "using the actual labels to train the model instead of creating pseudo labels"; '
+        "the defaults add pseudo-anomalies, as the issue asks), validation mean AUC-PR: "
+        + "; ".join(parts)
+        + ".",
+        "",
+    ]
+
+
 def unsup_explanation(sweep: pd.DataFrame | None) -> list[str]:
     """Validation evidence on why the unsupervised fused score is weak (score ablations)."""
     if sweep is None or not len(sweep):
@@ -608,8 +647,9 @@ CHOICES = [
     "at fit time (`alpha_`).",
     "- Modes: unsupervised when no label 1 is given (real rows 0, pseudo-anomalies 1; training "
     "data contaminated under ADBench's protocol); supervised when labels are given (real "
-    "anomalies 1, rows labeled 0 / -1 normal, plus pseudo-anomalies by default; "
-    "`supervised_synthetic=False` uses the real labels only).",
+    "anomalies 1, rows labeled 0 / -1 normal, plus pseudo-anomalies by default, as the issue "
+    "asks; `supervised_synthetic=False` uses the real labels only, which is the paper's own "
+    'wording: "using the actual labels to train the model instead of creating pseudo labels").',
     "- `lr=1e-3` and `lr=1e-2` are not the paper's setting: the validation sweeps use them to "
     "measure whether the paper's lr = 1e-4 with 200 epochs under-trains the small datasets, and "
     f"Table 2 runs the supervised sweep's best entrant as a separate one (`{OPTION_ENTRANT}`), "
@@ -665,7 +705,10 @@ def write_report(frames: dict[str, pd.DataFrame], args: Any, mnist_path: Path | 
             f"`{SEARCH_ENTRANT}`: the learning rate picked per cell among the three (1e-4, "
             "1e-3, 1e-2) by the AUC-PR on a stratified 30 % hold-out of the training part "
             "(`anomalab.model_selection.HoldoutSearch`; test rows never seen), the winner "
-            "refitted on the whole training part; an option, not the paper's method. On the "
+            "refitted on the whole training part; an option, not the paper's method. "
+            f"`{REAL_SEARCH_ENTRANT}`: the same choice with no pseudo-anomalies "
+            "(`supervised_synthetic=False`, the paper's wording of its supervised mode; "
+            "validation evidence below). On the "
             "bootstrapped MVTec-AD categories the hold-out can hold copies of inner training "
             "rows (ADBench duplicates before splitting), which flatters the hold-out score but "
             "never touches the test part.",
@@ -708,6 +751,7 @@ def write_report(frames: dict[str, pd.DataFrame], args: Any, mnist_path: Path | 
         ]
         if name == "anorand-sweeps-supervised":
             lines += best_epoch_lines(frames[name])
+            lines += real_label_lines(frames[name])
     sweeps = {
         mode: sweep_table(frames[name])
         for name, mode in (

@@ -74,6 +74,8 @@ def test_suite_entry_search_wraps_the_detector_and_the_row_records_the_choice(
     entrant = make_entrant("AnoRand", params, seed=4)
     assert isinstance(entrant, HoldoutSearch) and entrant.random_state == 4
     assert entrant.estimator.random_state == 4 and entrant.param_grid == {"lr": [0.0, 0.01]}
+    # the entry's other params are fixed on the wrapped detector (e.g. supervised_synthetic)
+    assert entrant.estimator.epochs == 3 and entrant.estimator.batch_size == 64
     assert "search" in params  # the suite's params are not modified
     cell = Cell("AnoRand", "cardio", "supervised", 0, params=params)
     row = run_cell(cell, str(data_root))
