@@ -7,7 +7,8 @@ One command (cells already stored are skipped, so it resumes an interrupted run)
 
 Parts (``--parts``, default all): ``sweeps`` and ``sweeps-supervised`` (suites anorand-sweeps and
 anorand-sweeps-supervised, validation splits), ``supervised`` (suite anorand-supervised, Table 2),
-``unsup`` (suite adbench-unsup restricted to AnoRand, AutoEncoder and the classic peers),
+``unsup`` (suite adbench-unsup restricted to AnoRand, AutoEncoder and the classic peers, with
+PyOD's DeepSVDD),
 ``mnist`` (digit 1 normal with 5 % digit 7, Sec. 6.2). Stores: ``runs/anorand/<suite>/``.
 ``--jobs N`` runs N cells at a time in worker processes (the runner's ``run_cells``).
 """
@@ -64,6 +65,7 @@ UNSUP_ENTRANTS = (
     "PyOD-PCA",
     "LOF",
     "OCSVM",
+    "PyOD-DeepSVDD",
 )
 #: Table 2's option entrant (suite anorand-supervised) and its entry in the supervised sweep.
 OPTION_ENTRANT, OPTION_SWEEP_LABEL = "AnoRand, lr 1e-2 (option)", "lr=1e-2"
@@ -819,7 +821,8 @@ def write_report(frames: dict[str, pd.DataFrame], args: Any, mnist_path: Path | 
             f"data; datasets over {args.unsup_max_rows:,} rows subsampled (stratified) to "
             f"{args.unsup_max_rows:,} to fit our compute budget, where ADBench caps at 10,000), "
             f"{seeds} seeds, AnoRand with defaults "
-            "beside the classic peers (PyOD / scikit-learn defaults) and the plain AutoEncoder "
+            "beside the classic peers (PyOD / scikit-learn defaults, PyOD's DeepSVDD among "
+            "them) and the plain AutoEncoder "
             f"on the same cells. Ranks over the {len(complete)} datasets that every entrant "
             "finished (per dataset the mean over seeds; 1 = best).",
             "",
