@@ -443,11 +443,22 @@ def oracle_line(df: pd.DataFrame) -> list[str]:
     return [*lines, ""]
 
 
-def search_miss_lines(df: pd.DataFrame, data_root: Any = None) -> list[str]:
+def d19_table(data_root: Any = None) -> Any:
+    """ADBench's fully supervised AUC-PR table (la = 100 %, appendix D19), or None if absent."""
+    return published_table("semi_supervised", {"ratio": 1.0}, "auc_pr", data_root)
+
+
+def d19_best(frame: pd.DataFrame, group: str) -> tuple[str, float, float | None]:
+    """(best method, its value, ADBench's MLP or None) of one dataset's row of D19 (in %)."""
+    row = frame.loc[group].dropna()
+    best = str(row.idxmax())
+    return best, float(row[best]), float(row["MLP"]) if "MLP" in row.index else None
+
+
+def search_miss_lines(df: pd.DataFrame, table: Any) -> list[str]:
     """Each hold-out entrant's misses, one line per dataset: ours (mean ± std over seeds), the
     paper, ADBench's best published method and its MLP (D19), and the lr choices on the hold-out.
     Published numbers and stored cells only; nothing here is selected."""
-    table = published_table("semi_supervised", {"ratio": 1.0}, "auc_pr", data_root)
     frame = 100 * table.frame if table is not None else pd.DataFrame()
     ok = finished_by_group(df)
     per_seed = 100 * per_seed_auc_pr(ok)
@@ -468,14 +479,13 @@ def search_miss_lines(df: pd.DataFrame, data_root: Any = None) -> list[str]:
                 f"{group}: ours {values.mean():.2f} ± {values.std(ddof=1):.2f}, paper {p_mean:.2f}"
             )
             if group in frame.index:
-                row = frame.loc[group].dropna()
-                best = str(row.idxmax())
-                text += f", ADBench best {row[best]:.2f} ({best})"
-                if "MLP" in row.index:
-                    text += f", ADBench MLP {row['MLP']:.2f}"
-                    if values.mean() >= row["MLP"] - 2.0:
+                best, top, mlp = d19_best(frame, group)
+                text += f", ADBench best {top:.2f} ({best})"
+                if mlp is not None:
+                    text += f", ADBench MLP {mlp:.2f}"
+                    if values.mean() >= mlp - 2.0:
                         text += " (ours within 2 points of ADBench's MLP or above it)"
-                if p_mean > row[best]:
+                if p_mean > top:
                     text += "; the paper's value lies above every published ADBench method"
             cells = picked[(ok["detector"] == entrant) & (ok["group"] == group)].dropna()
             text += "; lr chosen " + ", ".join(f"{d['lr']:g}" for d in cells)
@@ -521,12 +531,11 @@ def selection_lines(df: pd.DataFrame) -> list[str]:
     return lines
 
 
-def adbench_context(df: pd.DataFrame, data_root: Any = None) -> list[str]:
+def adbench_context(df: pd.DataFrame, table: Any) -> list[str]:
     """Table 2's datasets in ADBench's own fully supervised table (la = 100 %, appendix D19):
     the best of its sixteen published methods and its MLP beside the paper's AnoRand and our
     closest entrant -- where the paper's value lies above every published method, no small MLP
     of ours is expected to reach it. Published numbers only; nothing here is selected."""
-    table = published_table("semi_supervised", {"ratio": 1.0}, "auc_pr", data_root)
     if table is None:
         return ["ADBench's fully supervised table (D19) is not in the targets folder.", ""]
     frame = 100 * table.frame
@@ -546,14 +555,13 @@ def adbench_context(df: pd.DataFrame, data_root: Any = None) -> list[str]:
         if group not in frame.index:
             lines.append(f"| {group} | {p_mean:.2f} | not in D19 | | |")
             continue
-        row = frame.loc[group].dropna()
-        best = str(row.idxmax())
+        best, top, mlp = d19_best(frame, group)
         ours = means.xs(group, level="group") if group in means.index.get_level_values(1) else None
         mine = f"{ours.max():.2f} ({ours.idxmax()})" if ours is not None else "not run"
-        mlp = f"{row['MLP']:.2f}" if "MLP" in row.index else "-"
-        lines.append(f"| {group} | {p_mean:.2f} | {row[best]:.2f} ({best}) | {mlp} | {mine} |")
-        if p_mean > row[best]:
-            above.append(f"{group} ({p_mean:.2f} against {row[best]:.2f}, {best})")
+        mlp_text = f"{mlp:.2f}" if mlp is not None else "-"
+        lines.append(f"| {group} | {p_mean:.2f} | {top:.2f} ({best}) | {mlp_text} | {mine} |")
+        if p_mean > top:
+            above.append(f"{group} ({p_mean:.2f} against {top:.2f}, {best})")
     lines += [
         "",
         "The paper's AnoRand value lies above every method in ADBench's fully supervised table "
@@ -779,7 +787,13 @@ def write_report(frames: dict[str, pd.DataFrame], args: Any, mnist_path: Path | 
             )
         lines += ["", *explain_misses(misses, frames.get("anorand-sweeps-supervised"))]
         lines += ["", *option_lines(sup), *oracle_line(sup)]
-        lines += ["", *selection_lines(sup), *search_miss_lines(sup), *adbench_context(sup)]
+        d19 = d19_table()
+        lines += [
+            "",
+            *selection_lines(sup),
+            *search_miss_lines(sup, d19),
+            *adbench_context(sup, d19),
+        ]
         lines += [
             "",
             "Table 2 rows we cannot run (not in our ADBench copy): "

@@ -4,9 +4,9 @@ Result stores (``*.sqlite`` under a runs folder) are not committed: they are bin
 where the benchmark ran. :func:`export_stores` writes every row of every store under ``runs`` to
 a plain-text CSV at the same relative path under ``archive`` (``runs/anorand/x/results.sqlite``
 -> ``archive/anorand/x/results.csv``), rows in finishing order, so an unchanged store exports to
-identical bytes and a changed one diffs line by line. :func:`restore_stores` does the reverse, adding only
-the cells a store does not hold yet (a store's own results always win). Each row keeps the library
-versions and finish time of the run that produced it.
+identical bytes and a changed one diffs line by line. :func:`restore_stores` does the reverse,
+adding only the cells a store does not hold yet (a store's own results always win). Each row keeps
+the library versions and finish time of the run that produced it.
 """
 
 from __future__ import annotations

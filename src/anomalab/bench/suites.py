@@ -3,8 +3,8 @@
 Built-in suites live in ``anomalab/bench/suites/*.toml``; ``--config FILE`` reads a user's own in
 the same format. A detector entry is a name (default params), a table
 ``{name = ..., params = {...}, label = ...}`` (``params.search = {lr = [...], ...}`` picks those
-values on a stratified hold-out of the training part, :class:`anomalab.model_selection.HoldoutSearch`),
-or a group: ``@registered`` (every registered
+values on a stratified hold-out of the training part,
+:class:`anomalab.model_selection.HoldoutSearch`), or a group: ``@registered`` (every registered
 detector that fits the protocol and tabular data, default params) or ``@registered-fast`` (the same
 with their tiny-epoch ``fast_params``). A dataset entry is a catalog name or a group: ``@tabular``
 (every tabular dataset in the catalog) or ``@<group>`` (a catalog group: ``@adbench``, ``@odds``,
