@@ -108,10 +108,15 @@ def run_suite(
     max_rows: int | None = None,
     jobs: int = 1,
 ) -> pd.DataFrame:
-    suite = load_suite(name, root).restrict(
-        labels=keep,
-        seeds=None if seeds is None else range(seeds),
-        protocol_updates=None if max_rows is None else {"max_rows": max_rows},
+    # adbench-unsup is a general suite (recommended presets); this report runs the paper's
+    suite = (
+        load_suite(name, root)
+        .with_preset("paper")
+        .restrict(
+            labels=keep,
+            seeds=None if seeds is None else range(seeds),
+            protocol_updates=None if max_rows is None else {"max_rows": max_rows},
+        )
     )
     return run_and_collect(suite.cells(), out / name, root, name, jobs)
 

@@ -754,7 +754,13 @@ def image_tables(store: ResultStore, run_images: bool) -> tuple[list[str], dict[
 def timing_probe(store: ResultStore) -> list[str]:
     epochs = 2
     cells = expand_grid(
-        [("PLAD", {"preset": "cpu", "lam": 1.0, "epochs": epochs}, "PLAD timing probe")],
+        [
+            (
+                "PLAD",
+                {"preset": "paper", "budget": "cpu", "lam": 1.0, "epochs": epochs},
+                "PLAD timing probe",
+            )
+        ],
         ["fashion-mnist"],
         "image_one_class",
         [0],

@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -19,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from anomalab.nn.runtime import resolve_device, resolve_seed, seeded
 from anomalab.nn.training import predict_in_chunks, validation_split
+from anomalab.presets import DataShape, check_preset
 from anomalab.validation import check_array, check_contamination, check_labels
 
 SUPERVISION_KINDS = ("unsupervised", "semi-supervised", "one-class", "supervised")
@@ -43,7 +45,11 @@ class BaseDetector(BaseEstimator):
     fitted_state: ClassVar[tuple[str, ...]] = ()
     #: Whether ``fit(..., validation=(X_val, y_val))`` is accepted (labeled model selection).
     supports_validation: ClassVar[bool] = False
+    #: The preset-governed parameters (constructor default ``None``) and their ``preset="paper"``
+    #: values; ``recommended_params`` gives their ``preset="recommended"`` values.
+    paper_params: ClassVar[dict[str, Any]] = {}
 
+    preset: str
     contamination: float | str
     random_state: int | None
     device: str
@@ -67,6 +73,7 @@ class BaseDetector(BaseEstimator):
             detector=type(self).__name__,
         )
         self._validation = None if validation is None else self._check_validation(validation)
+        self._resolve_params(X.shape[0], 0 if labels is None else int(np.sum(labels == 1)))
         try:
             self._fit(X, labels)
         finally:
@@ -138,6 +145,47 @@ class BaseDetector(BaseEstimator):
 
         return save_detector(self, path)
 
+    # ------------------------------------------------------------------------------ presets
+    def recommended_params(self, shape: DataShape) -> dict[str, Any]:
+        """The values of the governed parameters under ``preset="recommended"`` for data of
+        ``shape`` (rules over the shape; the paper's values where a detector has no rule)."""
+        return dict(self.paper_params)
+
+    def preset_params(self, shape: DataShape) -> dict[str, Any]:
+        """The governed parameters' values under this detector's ``preset`` for ``shape``."""
+        preset = check_preset(getattr(self, "preset", "paper"))
+        values = dict(self.paper_params)
+        if preset == "recommended":
+            values.update(self.recommended_params(shape))
+        return values
+
+    def _resolve_params(self, n_samples: int, n_labeled_anomalies: int = 0) -> None:
+        """Fix ``effective_params_`` / ``hp_`` for this fit: every constructor parameter, a
+        governed one left at ``None`` taking the preset's value (explicit values win)."""
+        shape = DataShape(
+            n_samples=int(n_samples),
+            n_features=int(self.n_features_in_),
+            input_shape=tuple(self.input_shape_),
+            n_labeled_anomalies=int(n_labeled_anomalies),
+        )
+        values = self.preset_params(shape)
+        params = self.get_params(deep=False)
+        for name, value in params.items():
+            if name in self.paper_params and value is None:
+                params[name] = values[name]
+        self._set_effective_params(params)
+
+    def _scoring_param(self, name: str) -> Any:
+        """A parameter that only changes how a fitted model scores (e.g. a score rule): its
+        current value when set (so ``set_params`` after ``fit`` rescores without a refit), else
+        the value the fit resolved."""
+        value = getattr(self, name)
+        return getattr(self.hp_, name) if value is None else value
+
+    def _set_effective_params(self, params: dict[str, Any]) -> None:
+        self.effective_params_ = dict(params)
+        self.hp_ = SimpleNamespace(**params)
+
     # ----------------------------------------------------------------------- subclass hooks
     @abstractmethod
     def _fit(self, X: np.ndarray, y: np.ndarray | None) -> None:
@@ -199,7 +247,14 @@ class BaseDetector(BaseEstimator):
         return np.random.default_rng(seed)
 
     def _persisted_attributes(self) -> Sequence[str]:
-        base = ("n_features_in_", "input_shape_", "decision_scores_", "threshold_", "labels_")
+        base = (
+            "n_features_in_",
+            "input_shape_",
+            "decision_scores_",
+            "threshold_",
+            "labels_",
+            "effective_params_",
+        )
         return (*base, *self.fitted_state)
 
     def _restore(self, tensors: dict[str, torch.Tensor]) -> None:

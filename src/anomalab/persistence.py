@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from anomalab.base import BaseDetector
 
 FORMAT = "anomalab-detector"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: presets (``preset``, ``budget``) and the fitted ``effective_params_``
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
 
@@ -103,6 +103,20 @@ def _resolve_class(config: dict[str, Any]) -> type:
     return getattr(importlib.import_module(module_name), qualname)
 
 
+def _upgrade_params(cls: type, params: dict[str, Any], version: Any) -> dict[str, Any]:
+    """Constructor parameters of a format-1 file (saved before presets existed) in today's terms:
+    it ran the paper's settings (``preset="paper"``), and PLAD's / NovNorm's ``preset="cpu"`` is
+    now ``preset="paper", budget="cpu"``."""
+    if isinstance(version, int | float) and version >= 2:
+        return params
+    names = set(cls._get_param_names())
+    if "preset" in names:
+        if params.get("preset") == "cpu":
+            params["budget"] = "cpu"
+        params["preset"] = "paper"
+    return params
+
+
 def load(path: str | Path) -> BaseDetector:
     """Load a detector saved with ``detector.save(path)``."""
     from anomalab import __version__
@@ -140,7 +154,8 @@ def load(path: str | Path) -> BaseDetector:
     except (SafetensorError, OSError, ValueError) as exc:
         raise ValueError(f"corrupt saved detector: cannot read {weights_path} ({exc})") from exc
     cls = _resolve_class(config)
-    detector = cls(**config.get("params", {}))
+    params = _upgrade_params(cls, dict(config.get("params", {})), config.get("format_version"))
+    detector = cls(**params)
     for name, entry in config.get("fitted", {}).items():
         if "array" in entry:
             value: Any = tensors[entry["array"]].numpy()
@@ -151,6 +166,10 @@ def load(path: str | Path) -> BaseDetector:
             if name == "input_shape_":
                 value = tuple(value)
         setattr(detector, name, value)
+    if hasattr(detector, "effective_params_"):
+        detector._set_effective_params(detector.effective_params_)
+    elif hasattr(detector, "decision_scores_"):  # format 1: resolved as the fit did
+        detector._resolve_params(len(detector.decision_scores_))
     try:
         detector._restore(tensors)
     except (RuntimeError, KeyError) as exc:

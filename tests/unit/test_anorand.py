@@ -35,9 +35,16 @@ def _nonzero(grads: list[torch.Tensor | None]) -> bool:
     return any(g is not None and torch.count_nonzero(g) > 0 for g in grads)
 
 
+def _resolved(det: AnoRand, X: np.ndarray) -> AnoRand:
+    """``det`` with the parameters a fit on ``X`` would use (to call its steps without a fit)."""
+    det._check_X(X, fitting=True)
+    det._resolve_params(len(X))
+    return det
+
+
 @pytest.fixture(scope="module")
 def fitted() -> AnoRand:
-    return AnoRand(epochs=2, random_state=0).fit(_data())
+    return AnoRand(preset="paper", epochs=2, random_state=0).fit(_data())
 
 
 def test_w_one_leaves_autoencoder_without_gradient(fitted: AnoRand) -> None:
@@ -96,7 +103,7 @@ def test_single_block_scores(fitted: AnoRand) -> None:
 
 
 def test_ae_probability_does_not_saturate_where_float32_does() -> None:
-    det = AnoRand(epochs=1, random_state=0).fit(_data())
+    det = AnoRand(preset="paper", epochs=1, random_state=0).fit(_data())
     X = _data(20, seed=5)
     X[:, 0] += np.linspace(18.0, 30.0, 20)  # reconstruction error norms of about 18 to 30
     ae, _ = det.block_scores(X)
@@ -122,7 +129,7 @@ def test_synthetic_anomalies_come_from_training_rows_only() -> None:
     from anomalab.data import make_task
 
     task = make_task("cardio", "unsupervised", seed=0)
-    det = AnoRand(sigma=0.0, random_state=0)
+    det = _resolved(AnoRand(preset="paper", sigma=0.0, random_state=0), task.X_train)
     X_tr, labels = det.training_set(task.X_train, task.y_train, np.random.default_rng(0))
     fake = X_tr[labels == 1]
     lo, hi = task.X_train.min(axis=0), task.X_train.max(axis=0)
@@ -138,7 +145,7 @@ def test_synthetic_anomalies_come_from_training_rows_only() -> None:
 
 def test_modes_follow_the_labels() -> None:
     X = _data(200)
-    det = AnoRand(epochs=1, random_state=0)
+    det = _resolved(AnoRand(preset="paper", epochs=1, random_state=0), X)
     rng = np.random.default_rng(0)
     _, lab = det.training_set(X, None, rng)
     assert not det.supervised_ and lab.sum() == det.n_pseudo_anomalies_ == 10
@@ -173,7 +180,9 @@ def test_validation_fraction_keeps_the_best_epoch_on_held_out_rows() -> None:
     from sklearn.metrics import average_precision_score
 
     X, y = _labeled()
-    det = AnoRand(epochs=6, lr=1e-3, validation_fraction=0.3, random_state=0).fit(X, y)
+    det = AnoRand(preset="paper", epochs=6, lr=1e-3, validation_fraction=0.3, random_state=0).fit(
+        X, y
+    )
     held = det.validation_rows_
     assert len(held) == 90 and y[held].sum() == 9  # stratified share of the real rows
     # the held-out rows never train: pseudo-anomalies are 5 % of the remaining normal rows

@@ -186,6 +186,8 @@ def test_bad_options_rejected() -> None:
         {"l0": "l1"},
         {"stats": "x"},
         {"preset": "gpu"},
+        {"preset": "cpu"},
+        {"budget": "gpu"},
         {"preprocessing": "zca"},
     ):
         with pytest.raises(ValueError):
@@ -230,15 +232,15 @@ def test_input_shapes_nhw_nchw_and_flattened_agree() -> None:
 
 
 @pytest.mark.parametrize(
-    ("shape", "preset", "widths", "latent", "n_ns_linear"),
+    ("shape", "budget", "widths", "latent", "n_ns_linear"),
     [
-        ((1, 28, 28), "paper", [8, 4], 32, 2),
-        ((3, 32, 32), "paper", [32, 64, 128], 64, 3),
+        ((1, 28, 28), "full", [8, 4], 32, 2),
+        ((3, 32, 32), "full", [32, 64, 128], 64, 3),
         ((3, 32, 32), "cpu", [16, 32, 64], 64, 3),
     ],
 )
-def test_architecture_by_image_kind(shape, preset, widths, latent, n_ns_linear) -> None:
-    det = NovNorm(preset=preset, **TINY)
+def test_architecture_by_image_kind(shape, budget, widths, latent, n_ns_linear) -> None:
+    det = NovNorm(preset="paper", budget=budget, **TINY)
     det.input_shape_ = shape
     assert det.architecture()[:2] == (widths, latent)
     net = det._build_model()
@@ -255,7 +257,7 @@ def test_architecture_by_image_kind(shape, preset, widths, latent, n_ns_linear) 
     assert bool(((ns >= 0) & (ns <= 1)).all())
 
 
-def test_presets_set_epochs_and_step_decay() -> None:
-    det = NovNorm(preset="cpu", epochs=3, batch_size=16, random_state=0).fit(_images(40))
+def test_budgets_set_epochs_and_step_decay() -> None:
+    det = NovNorm(budget="cpu", epochs=3, batch_size=16, random_state=0).fit(_images(40))
     assert det.history_.epochs_run == 3
-    assert NovNorm(preset="paper").get_params()["epochs"] is None  # filled from the preset (100)
+    assert NovNorm(budget="full").get_params()["epochs"] is None  # filled from the budget (100)

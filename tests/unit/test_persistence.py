@@ -50,7 +50,7 @@ def test_load_errors(tmp_path, fitted) -> None:
         anomalab.load(folder)
     folder = det.save(tmp_path / "m4")
     config = json.loads((folder / "config.json").read_text())
-    config["params"]["hidden_dims"] = [16]
+    config["fitted"]["effective_params_"]["value"]["hidden_dims"] = [16]  # what the fit used
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match="do not match"):
         anomalab.load(folder)

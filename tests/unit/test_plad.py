@@ -114,7 +114,7 @@ def test_classifier_separates_perturbed_from_normal_and_perturbation_is_small(
     """The issue's test: on thyroid's training normals (faithful defaults, lambda = 3, 15 epochs)
     the classifier tells perturbed from normal data apart, and the perturbation is small."""
     X = thyroid_task.X_train
-    det = PLAD(lam=3.0, epochs=15, random_state=0).fit(X)
+    det = PLAD(preset="paper", lam=3.0, epochs=15, random_state=0).fit(X)
     Xt, X_tilde = det.perturb(X, seed=0)
     p_normal = det.decision_function(X)
     with torch.no_grad():
@@ -138,7 +138,7 @@ def test_classifier_separates_perturbed_from_normal_and_perturbation_is_small(
 
 def test_one_classifier_pass_with_both_groups() -> None:
     rng = np.random.default_rng(0)
-    det = PLAD(epochs=1, random_state=0).fit(rng.normal(size=(64, 5)))
+    det = PLAD(preset="paper", epochs=1, random_state=0).fit(rng.normal(size=(64, 5)))
     calls: list[int] = []
     hook = det.model_.classifier.register_forward_hook(lambda m, i, o: calls.append(len(i[0])))
     det.model_.train()
@@ -156,6 +156,10 @@ def test_deterministic_perturbator_has_no_kl_and_fits() -> None:
         PLAD(perturbator="gan").fit(X)
     with pytest.raises(ValueError, match="preset"):
         PLAD(preset="gpu").fit(X)
+    with pytest.raises(ValueError, match="budget='cpu'"):  # the budget is its own parameter
+        PLAD(preset="cpu").fit(X)
+    with pytest.raises(ValueError, match="budget"):
+        PLAD(budget="gpu").fit(X)
 
 
 # ----------------------------------------------------------------------------- images
@@ -174,7 +178,7 @@ def mnist_small():
 
 def test_image_path_lenet_fits_scores_and_checks_shapes(mnist_small, tmp_path) -> None:
     X_train, X_test, y_test = mnist_small
-    det = PLAD(preset="cpu", epochs=2, vae_hidden=64, vae_latent=16, random_state=0)
+    det = PLAD(budget="cpu", epochs=2, vae_hidden=64, vae_latent=16, random_state=0)
     det.fit(X_train)
     assert det.input_shape_ == (1, 28, 28) and det.n_features_in_ == 784
     assert isinstance(det.model_.classifier[0][0], torch.nn.Conv2d)
@@ -189,7 +193,7 @@ def test_image_path_lenet_fits_scores_and_checks_shapes(mnist_small, tmp_path) -
     import anomalab
 
     np.testing.assert_array_equal(anomalab.load(tmp_path / "m").decision_function(X_test), scores)
-    flat = PLAD(preset="cpu", epochs=1, image_shape=(1, 28, 28), vae_hidden=32, random_state=0)
+    flat = PLAD(budget="cpu", epochs=1, image_shape=(1, 28, 28), vae_hidden=32, random_state=0)
     assert flat.fit(X_train.reshape(300, -1)).input_shape_ == (1, 28, 28)
 
 
@@ -210,6 +214,7 @@ def test_multiclass_normal_protocol() -> None:
 
 def test_validation_split_of_training_normals_selects_an_epoch() -> None:
     rng = np.random.default_rng(1)
-    det = PLAD(epochs=3, validation_fraction=0.25, random_state=0).fit(rng.normal(size=(80, 4)))
+    det = PLAD(preset="paper", epochs=3, validation_fraction=0.25, random_state=0)
+    det.fit(rng.normal(size=(80, 4)))
     assert len(det.history_.monitor) == 3
     assert det.history_.best_epoch == int(np.argmin(det.history_.monitor))

@@ -81,7 +81,9 @@ def _data(n: int = 300, d: int = 8, seed: int = 0) -> np.ndarray:
 
 def test_sgae_loss_is_recon_plus_weighted_se() -> None:
     X = _data()
-    det = SGAE(epochs=1, batch_size=64, hidden_dims=(6, 4), mu0=0.0, random_state=0).fit(X)
+    det = SGAE(
+        preset="paper", epochs=1, batch_size=64, hidden_dims=(6, 4), mu0=0.0, random_state=0
+    ).fit(X)
     x = torch.tensor(X[:50], dtype=torch.float32)
     labels = torch.zeros(50, dtype=torch.int8)
     with torch.no_grad():
@@ -98,7 +100,7 @@ def test_sgae_loss_is_recon_plus_weighted_se() -> None:
 
 def test_sgae_score_is_learned_s() -> None:
     X = _data()
-    det = SGAE(epochs=2, batch_size=64, hidden_dims=(6, 4), random_state=0).fit(X)
+    det = SGAE(preset="paper", epochs=2, batch_size=64, hidden_dims=(6, 4), random_state=0).fit(X)
     with torch.no_grad():
         s = det.model_.scorer(det.model_.encoder(torch.tensor(X, dtype=torch.float32)))
     np.testing.assert_allclose(det.decision_function(X), s.numpy(), rtol=1e-5, atol=1e-6)
@@ -109,7 +111,9 @@ def test_sgae_labels_used_when_given() -> None:
     X = _data()
     y = np.zeros(len(X), dtype=np.int64)
     y[:15] = 1
-    det = SGAE(epochs=1, batch_size=64, hidden_dims=(6, 4), random_state=0).fit(X, y)
+    det = SGAE(preset="paper", epochs=1, batch_size=64, hidden_dims=(6, 4), random_state=0).fit(
+        X, y
+    )
     x = torch.tensor(X[:20], dtype=torch.float32)
     labels = torch.tensor(y[:20], dtype=torch.int8)
     out = det._objective(x, labels)
@@ -121,7 +125,9 @@ def test_sgae_labels_used_when_given() -> None:
 @pytest.mark.parametrize("variant", ["recon", "normal", "lognormal", "ae"])
 def test_sgae_variants_fit_and_score(variant: str) -> None:
     X = _data()
-    det = SGAE(variant=variant, epochs=2, batch_size=64, hidden_dims=(6, 4), random_state=0)
+    det = SGAE(
+        preset="paper", variant=variant, epochs=2, batch_size=64, hidden_dims=(6, 4), random_state=0
+    )
     scores = det.fit(X).decision_function(X)
     assert scores.shape == (len(X),) and np.isfinite(scores).all()
     if variant in ("recon", "ae"):
@@ -133,7 +139,9 @@ def test_sgae_variants_fit_and_score(variant: str) -> None:
 
 def test_early_stop_when_scores_drift() -> None:
     X = _data()
-    det = SGAE(epochs=30, batch_size=64, hidden_dims=(6, 4), a=0.0, lr=1e-2, random_state=0)
+    det = SGAE(
+        preset="paper", epochs=30, batch_size=64, hidden_dims=(6, 4), a=0.0, lr=1e-2, random_state=0
+    )
     det.fit(X)  # a/2 = 0: any positive mean training score stops training
     assert det.history_.epochs_run < 30 or max(det.score_mean_history_) <= 0
 
@@ -143,7 +151,9 @@ def test_sg_models_score_is_learned_s(name: str) -> None:
     from anomalab.registry import get_spec
 
     X = _data()
-    det = get_spec(name).cls(epochs=2, batch_size=64, lr=1e-3, random_state=0).fit(X)
+    det = (
+        get_spec(name).cls(preset="paper", epochs=2, batch_size=64, lr=1e-3, random_state=0).fit(X)
+    )
     det.model_.eval()
     with torch.no_grad():
         x = torch.tensor(X, dtype=torch.float32)
@@ -182,6 +192,7 @@ def _labeled_split() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def test_validation_selection_keeps_the_best_validation_epoch() -> None:
     X, X_val, y_val = _labeled_split()
     det = SGAE(
+        preset="paper",
         epochs=6,
         batch_size=64,
         hidden_dims=(6, 4),
@@ -200,7 +211,7 @@ def test_validation_selection_keeps_the_best_validation_epoch() -> None:
 
 def test_validation_errors() -> None:
     X, X_val, y_val = _labeled_split()
-    fast = {"epochs": 1, "batch_size": 64, "hidden_dims": (6, 4), "random_state": 0}
+    fast = {"preset": "paper", "epochs": 1, "batch_size": 64, "hidden_dims": (6, 4)}
     with pytest.raises(ValueError, match="validation"):
         SGAE(model_selection="val_auc", **fast).fit(X)
     with pytest.raises(ValueError, match="both normal"):

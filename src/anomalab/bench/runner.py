@@ -8,6 +8,7 @@ to the store at once, so an interrupted run loses at most the cells in flight.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import platform
@@ -50,11 +51,12 @@ class Cell:
 
     @property
     def key(self) -> str:
-        """A stable hash of everything that defines the cell's result."""
+        """A stable hash of everything that defines the cell's result (params in the form of
+        :func:`key_params`)."""
         payload = json.dumps(
             {
                 "detector": self.detector,
-                "params": self.params,
+                "params": key_params(self.detector, self.params),
                 "dataset": self.dataset,
                 "protocol": self.protocol,
                 "protocol_params": self.protocol_params,
@@ -64,6 +66,22 @@ class Cell:
             default=str,
         )
         return hashlib.sha1(payload.encode()).hexdigest()
+
+
+def key_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` as a cell key reads them: a registered detector's preset made explicit (a cell
+    that names none runs the class default), except ``"paper"``, which the key leaves out -- every
+    cell stored before presets existed ran the paper's settings, and its key stays valid."""
+    if detector in PEERS:
+        return params
+    default = inspect.signature(get_spec(detector).cls.__init__).parameters.get("preset")
+    if default is None:
+        return params
+    out = dict(params)
+    preset = out.pop("preset", default.default)
+    if preset != "paper":
+        out["preset"] = preset
+    return out
 
 
 def expand_grid(

@@ -7,9 +7,12 @@ values on a stratified hold-out of the training part,
 :class:`anomalab.model_selection.HoldoutSearch`), or a group: ``@registered`` (every registered
 detector that fits the protocol and tabular data, default params) or ``@registered-fast`` (the same
 with their tiny-epoch ``fast_params``). A dataset entry is a catalog name or a group: ``@tabular``
-(every tabular dataset in the catalog) or ``@<group>`` (a catalog group: ``@adbench``, ``@odds``,
-``@devnet``, ``@sgae``, ``@embeddings``, ``@images``). ``protocol_params`` is one table, or an
-array of tables to run the grid under each (e.g. ADBench's 1 %, 5 %, 10 % labeled).
+(every tabular dataset in the catalog), ``@<group>`` (a catalog group: ``@adbench``, ``@odds``,
+``@devnet``, ``@sgae``, ``@embeddings``, ``@images``) or a half of ADBench (``@adbench-dev``,
+``@adbench-confirm``: :func:`adbench_halves`). ``protocol_params`` is one table, or an array of
+tables to run the grid under each (e.g. ADBench's 1 %, 5 %, 10 % labeled). ``preset`` (a suite
+key) pins that preset for every registered-detector entrant that does not name its own: every
+paper suite pins ``"paper"``; without it the detectors' default (``"recommended"``) applies.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from typing import Any
 
 from anomalab.bench.peers import PEERS
 from anomalab.bench.runner import Cell, expand_grid
+from anomalab.presets import check_preset
 from anomalab.registry import detector_specs, get_spec
 
 #: Which supervision kinds can run under which protocol.
 COMPATIBLE: dict[str, tuple[str, ...]] = {
     "unsupervised": ("unsupervised", "one-class"),
+    "validation": ("unsupervised", "one-class"),
     "one_class": ("unsupervised", "one-class"),
     "image_one_class": ("unsupervised", "one-class"),
     "semi_supervised": ("unsupervised", "one-class", "semi-supervised", "supervised"),
@@ -78,6 +83,10 @@ class Suite:
             protocol_grid=[{**p, **(protocol_updates or {})} for p in self.protocol_grid],
         )
 
+    def with_preset(self, preset: str) -> Suite:
+        """A copy whose registered-detector entrants that name no preset run ``preset``."""
+        return replace(self, detectors=pin_preset(self.detectors, preset))
+
     def cells(self) -> list[Cell]:
         return [
             cell
@@ -94,7 +103,38 @@ def suite_names() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
-def _expand_detectors(entries: list[Any], protocol: str, data_kind: str) -> list[tuple]:
+def adbench_halves(data_root: Any = None) -> tuple[list[str], list[str]]:
+    """The fixed development / confirmation split of the catalog's ADBench datasets: in order of
+    their ADBench number, alternately one to each half, the first to development."""
+    from anomalab.data import catalog
+
+    names = [i.name for i in catalog(data_root).values() if i.group == "adbench"]
+    return names[0::2], names[1::2]
+
+
+def pin_preset(detectors: list[tuple], preset: str | None) -> list[tuple]:
+    """``detectors`` with ``preset`` in the params of every registered detector that names none
+    (peers have no presets); ``None`` leaves them as they are."""
+    if preset is None:
+        return detectors
+    check_preset(preset)
+    return [
+        (
+            name,
+            params if name in PEERS or "preset" in params else {"preset": preset, **params},
+            label,
+        )
+        for name, params, label in detectors
+    ]
+
+
+def _expand_detectors(
+    entries: list[Any], protocol: str, data_kind: str, preset: str | None = None
+) -> list[tuple]:
+    return pin_preset(_expand_entries(entries, protocol, data_kind), preset)
+
+
+def _expand_entries(entries: list[Any], protocol: str, data_kind: str) -> list[tuple]:
     allowed = COMPATIBLE.get(protocol)
     out: list[tuple[str, dict[str, Any], str]] = []
     for entry in entries:
@@ -130,7 +170,10 @@ def _expand_datasets(entries: list[Any], data_root: Any) -> list[str]:
 
         group = entry[1:]
         infos = catalog(data_root).values()
-        if group == "tabular":
+        if group in ("adbench-dev", "adbench-confirm"):
+            dev, confirm = adbench_halves(data_root)
+            names = dev if group == "adbench-dev" else confirm
+        elif group == "tabular":
             names = [i.name for i in infos if i.kind == "tabular"]
         else:
             names = [i.name for i in infos if i.group == group]
@@ -154,7 +197,7 @@ def suite_from_dict(name: str, raw: dict[str, Any], data_root: Any = None) -> Su
         protocol=protocol,
         datasets=_expand_datasets(list(raw["datasets"]), data_root),
         detectors=_expand_detectors(
-            list(raw["detectors"]), protocol, raw.get("data_kind", "tabular")
+            list(raw["detectors"]), protocol, raw.get("data_kind", "tabular"), raw.get("preset")
         ),
         seeds=seed_list,
         protocol_grid=_protocol_grid(raw.get("protocol_params", {})),

@@ -9,6 +9,8 @@ duplicates can fall on both sides, as in ADBench; off (None) by default.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from anomalab.data.dataset import Dataset
@@ -55,6 +57,8 @@ def validation(
     test_size: float = 0.3,
     val_size: float = 0.3,
     labels: str = "none",
+    ratio: float | None = None,
+    normal_only: bool = False,
     scale: str | None = "minmax",
     max_rows: int | None = None,
 ) -> Task:
@@ -63,13 +67,30 @@ def validation(
     The outer split is the benchmark's (stratified ``test_size``, ``max_rows`` first); its test
     part is dropped and its training part is split again (stratified ``val_size``, same seed) into
     a fit part (``X_train``) and a validation part (``X_test``). ``labels``: "none" (all 0, the
-    unsupervised protocol) or "all" (1 = anomaly, -1 = normal, the supervised protocol).
+    unsupervised protocol), "all" (1 = anomaly, -1 = normal, the supervised protocol) or "some"
+    (``ceil(ratio * fit-part anomalies)`` of them labeled 1, drawn with the seed, every other row
+    0: ADBench's semi-supervised protocol). ``normal_only``: the fit part keeps its normal rows
+    only (the one-class protocols); the validation part is untouched.
     """
-    if labels not in ("none", "all"):
-        raise ValueError(f"labels must be 'none' or 'all', got {labels!r}")
+    if labels not in ("none", "all", "some"):
+        raise ValueError(f"labels must be 'none', 'all' or 'some', got {labels!r}")
+    if (labels == "some") != (ratio is not None):
+        raise ValueError("labels='some' needs ratio= (and ratio= needs labels='some')")
+    if ratio is not None and not 0.0 < ratio <= 1.0:
+        raise ValueError(f"ratio must lie in (0, 1], got {ratio}")
     y = _binary_truth(dataset)
     outer_train, _ = _split(y, test_size, seed, dataset.name, max_rows)
     fit_part, val_part = _split(y[outer_train], val_size, seed, dataset.name)
     train, val = outer_train[fit_part], outer_train[val_part]
-    y_train = np.where(y[train] == 1, 1, -1) if labels == "all" else np.zeros(len(train))
+    if normal_only:
+        train = train[y[train] == 0]
+    if labels == "all":
+        y_train = np.where(y[train] == 1, 1, -1)
+    elif labels == "some":
+        anomalies = train[y[train] == 1]
+        k = math.ceil(round(float(ratio) * len(anomalies), 9))
+        labeled = np.random.default_rng(seed).choice(anomalies, size=k, replace=False)
+        y_train = np.isin(train, labeled).astype(np.int64)
+    else:
+        y_train = np.zeros(len(train))
     return _task(dataset, "validation", seed, train, val, y_train, y[val], y[train], scale)

@@ -39,11 +39,45 @@ from sklearn.metrics import roc_auc_score
 from torch import nn
 
 from anomalab.base import TorchDetector
+from anomalab.data.preprocess import standardization_stats
+from anomalab.detectors.score_fusion import fit_zsum
 from anomalab.nn.blocks import mlp
 from anomalab.nn.training import make_optimizer, predict_in_chunks, train_loop
+from anomalab.presets import budget_epochs
 
 #: Sample size of the reference draw behind ``mu0 = "reference"`` (official code, DevNet).
 REFERENCE_DRAWS = 10_000
+#: Test-time scores of a score-guided model: ``"s"`` = S(z) (Eq. 8, the paper's); ``"zsum"`` = s
+#: plus the host's f, each as a robust z-score against the training rows (median, IQR).
+SG_SCORES = ("s", "zsum")
+
+
+#: The score-guided family's training under each preset, shared by the hosts (SG-AE, DAGMM, RDA,
+#: RSRAE) and their SG versions. Paper: as the SG-AE code and paper run every model. Recommended:
+#: the development half's choices (docs/results/recommended.md): Adam 1e-3 in batches of 256
+#: (cardio's 1,281 rows gave 2 steps an epoch at batch 1024, 200 steps in all at lr 1e-4: an
+#: untrained scorer), at least ``min_steps`` optimizer steps, z-scored inputs.
+PAPER_TRAINING: dict[str, Any] = {
+    "epochs": 100,
+    "batch_size": 1024,
+    "lr": 1e-4,
+    "min_steps": 0,
+    "standardize": False,
+}
+RECOMMENDED_TRAINING: dict[str, Any] = {
+    "epochs": 100,
+    "batch_size": 256,
+    "lr": 1e-3,
+    "min_steps": 0,
+    "standardize": True,
+}
+#: Guidance under each preset. Paper: the code's early stop (mean training s above a / 2) and
+#: s as the score. Recommended: no early stop (at lr 1e-3 it fires during the first epochs'
+#: transient and leaves s untrained) and the ``"zsum"`` score.
+PAPER_GUIDANCE: dict[str, Any] = {"early_stop": True, "score": "s"}
+RECOMMENDED_GUIDANCE: dict[str, Any] = {"early_stop": False, "score": "zsum"}
+#: The recommended host network: the AutoEncoder's widths (64-32, latent 16), linear latent.
+RECOMMENDED_HOST: dict[str, Any] = {"hidden_dims": (64, 32, 16), "latent_act": "identity"}
 
 
 class Objective(NamedTuple):
@@ -132,9 +166,18 @@ class GuidableHost(TorchDetector):
     """A host detector that the score-guided component can wear (plain behaviour here).
 
     Subclasses implement ``_build_host()`` (a module; set ``self.latent_dim_``),
-    ``_objective(x, labels) -> Objective`` and ``_discrimination(X) -> f`` and read ``lr``,
-    ``weight_decay``, ``epochs``, ``batch_size`` constructor parameters.
+    ``_objective(x, labels) -> Objective`` and ``_discrimination(X) -> f`` and resolve the
+    parameters ``lr``, ``weight_decay``, ``epochs``, ``min_steps``, ``batch_size`` and
+    ``standardize`` (``hp_``). Inputs are z-scored with training statistics when ``standardize``.
     """
+
+    fitted_state = ("mean_", "scale_")
+
+    def _prepare(self, X: np.ndarray, y: np.ndarray | None) -> None:
+        self.mean_, self.scale_ = standardization_stats(X, bool(self.hp_.standardize))
+
+    def _transform(self, X: np.ndarray) -> np.ndarray:
+        return (X - self.mean_) / self.scale_
 
     def _build_model(self) -> nn.Module:
         return self._build_host()
@@ -169,19 +212,20 @@ class GuidableHost(TorchDetector):
         self, X: np.ndarray, y: np.ndarray | None, generator: torch.Generator, epochs: int
     ) -> Any:
         """``epochs`` passes of ``train_loop`` over ``(X, labels)`` with Adam (shared by hosts)."""
+        hp = self.hp_
         if not hasattr(self, "optimizer_"):
             self.optimizer_ = make_optimizer(
-                self.model_.parameters(), "adam", float(self.lr), float(self.weight_decay)
+                self.model_.parameters(), "adam", float(hp.lr), float(hp.weight_decay)
             )
         monitor = self._epoch_monitor(X)
-        stop = getattr(self, "early_stop", False) and monitor is not None
+        stop = getattr(hp, "early_stop", False) and monitor is not None
         return train_loop(
             self.model_,
             lambda batch: self._batch_loss(batch, generator),
             (self._as_tensor(X), label_tensor(y, len(X))),
             self.optimizer_,
             epochs=int(epochs),
-            batch_size=int(self.batch_size),
+            batch_size=int(hp.batch_size),
             generator=generator,
             device=self.device_,
             monitor=monitor,
@@ -190,11 +234,16 @@ class GuidableHost(TorchDetector):
             description=type(self).__name__,
         )
 
+    def _budget_epochs(self, n_rows: int) -> int:
+        """``epochs``, raised where they would be fewer than ``min_steps`` optimizer steps."""
+        hp = self.hp_
+        return budget_epochs(hp.epochs, n_rows, hp.batch_size, hp.min_steps)
+
     def _train(self, X: np.ndarray, y: np.ndarray | None, generator: torch.Generator) -> None:
         if hasattr(self, "optimizer_"):
             del self.optimizer_
         self._start_guidance(X)
-        self.history_ = self._run_epochs(X, y, generator, int(self.epochs))
+        self.history_ = self._run_epochs(X, y, generator, self._budget_epochs(len(X)))
         del self.optimizer_
 
 
@@ -202,7 +251,9 @@ class ScoreGuidedMixin:
     """Attach S and L_SE to a :class:`GuidableHost` (put this class first in the bases).
 
     Reads the constructor parameters ``lambda_se, lambda_a, a, eps_p, mu0, use_labels,
-    scorer_hidden, scorer_act, early_stop, grad_clip_value``; the score is s = S(z) (Eq. 8).
+    scorer_hidden, scorer_act, grad_clip_value`` and the resolved ``early_stop`` and ``score``:
+    ``"s"`` is s = S(z) (Eq. 8); ``"zsum"`` adds the host's f, both as robust z-scores against
+    the training rows (``score_stats_``).
     """
 
     lambda_se: float
@@ -234,6 +285,23 @@ class ScoreGuidedMixin:
     def _score_from(self, out: Objective) -> torch.Tensor:
         """The learned score s = S(z)."""
         return self.model_.scorer(out.z)  # type: ignore[attr-defined]
+
+    def _s_batch(self, batch: torch.Tensor) -> torch.Tensor:
+        """s of one batch (whatever the test-time ``score``)."""
+        return self._score_from(self._objective(batch, None))  # type: ignore[attr-defined]
+
+    def _s_and_f_batch(self, batch: torch.Tensor) -> torch.Tensor:
+        out = self._objective(batch, None)  # type: ignore[attr-defined]
+        return torch.stack([self._score_from(out), out.f], dim=1)
+
+    def _fit_score_stats(self, X: np.ndarray) -> None:
+        """Robust location and scale of s and f over the (transformed) training rows."""
+        self.model_.eval()  # type: ignore[attr-defined]
+        both = predict_in_chunks(self._s_and_f_batch, X, device=self.device_)  # type: ignore[attr-defined]
+        self.score_stats_ = fit_zsum(both[:, 0], both[:, 1])
+
+    def _persisted_attributes(self) -> tuple[str, ...]:
+        return (*super()._persisted_attributes(), "eps_", "score_stats_")  # type: ignore[misc]
 
     def _se_terms(self, out: Objective, flags: torch.Tensor, mu0: float) -> torch.Tensor:
         """Per-sample L_SE (Eq. 3); variants override."""
@@ -277,17 +345,20 @@ class ScoreGuidedMixin:
             X_val, y_val = self._validation  # type: ignore[attr-defined]
             self._best_val = {"X": self._transform(X_val), "y": y_val, "auc": -1.0}  # type: ignore[attr-defined]
             self.val_auc_history_: list[float] = []
+        if self.hp_.score not in SG_SCORES:  # type: ignore[attr-defined]
+            raise ValueError(f"score must be one of {SG_SCORES}, got {self.hp_.score!r}")  # type: ignore[attr-defined]
         super()._train(X, y, generator)  # type: ignore[misc]
         best, self._best_val = self._best_val, None
         if best is not None and "state" in best:
             self.model_.load_state_dict(best["state"])  # type: ignore[attr-defined]
             self.selected_epoch_ = int(best["epoch"])
+        self._fit_score_stats(X)
 
     def _track_validation(self, epoch: int) -> None:
         best = self._best_val
         if best is None:
             return
-        s = predict_in_chunks(self._score_batch, best["X"], device=self.device_)  # type: ignore[attr-defined]
+        s = predict_in_chunks(self._s_batch, best["X"], device=self.device_)  # type: ignore[attr-defined]
         auc = float(roc_auc_score(best["y"], s)) if np.isfinite(s).all() else 0.0
         self.val_auc_history_.append(auc)
         if auc > best["auc"]:
@@ -307,17 +378,23 @@ class ScoreGuidedMixin:
             model.eval()
             self.eps_ = percentile_threshold(self._discrimination(X), float(self.eps_p))  # type: ignore[attr-defined]
             self.eps_history_.append(self.eps_)
-            scores = predict_in_chunks(self._score_batch, X, device=self.device_)  # type: ignore[attr-defined]
+            scores = predict_in_chunks(self._s_batch, X, device=self.device_)  # type: ignore[attr-defined]
             mean_score = float(scores.mean())
             self.score_mean_history_.append(mean_score)
             self._track_validation(counter["epoch"])
             model.train()
-            if self.early_stop and mean_score > float(self.a) / 2.0:
+            if self.hp_.early_stop and mean_score > float(self.a) / 2.0:  # type: ignore[attr-defined]
                 return float("inf")
             return -float(counter["epoch"])
 
         return monitor
 
     def _score_batch(self, batch: torch.Tensor) -> torch.Tensor:
-        """Test-time anomaly score: s = S(z) (Eq. 8)."""
-        return self._score_from(self._objective(batch, None))  # type: ignore[attr-defined]
+        """Test-time anomaly score: s = S(z) (Eq. 8), or with ``score="zsum"`` the robust
+        z-scores of s and f added."""
+        if self._scoring_param("score") == "s":  # type: ignore[attr-defined]
+            return self._s_batch(batch)
+        both = self._s_and_f_batch(batch)
+        st = self.score_stats_
+        s = (both[:, 0] - st["center_1"]) / st["scale_1"]
+        return s + (both[:, 1] - st["center_2"]) / st["scale_2"]
