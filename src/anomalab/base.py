@@ -48,6 +48,9 @@ class BaseDetector(BaseEstimator):
     #: The preset-governed parameters (constructor default ``None``) and their ``preset="paper"``
     #: values; ``recommended_params`` gives their ``preset="recommended"`` values.
     paper_params: ClassVar[dict[str, Any]] = {}
+    #: Bumped whenever ``recommended_params`` changes, so that a benchmark cell run under the old
+    #: recommended rules is not mistaken for one under the new (it enters the cell key).
+    recommended_revision: ClassVar[int] = 1
 
     preset: str
     contamination: float | str

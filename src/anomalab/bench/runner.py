@@ -71,16 +71,20 @@ class Cell:
 def key_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
     """``params`` as a cell key reads them: a registered detector's preset made explicit (a cell
     that names none runs the class default), except ``"paper"``, which the key leaves out -- every
-    cell stored before presets existed ran the paper's settings, and its key stays valid."""
+    cell stored before presets existed ran the paper's settings, and its key stays valid. A
+    recommended preset past its first revision adds ``preset_revision`` (its rules changed)."""
     if detector in PEERS:
         return params
-    default = inspect.signature(get_spec(detector).cls.__init__).parameters.get("preset")
+    cls = get_spec(detector).cls
+    default = inspect.signature(cls.__init__).parameters.get("preset")
     if default is None:
         return params
     out = dict(params)
     preset = out.pop("preset", default.default)
     if preset != "paper":
         out["preset"] = preset
+        if cls.recommended_revision > 1:
+            out["preset_revision"] = cls.recommended_revision
     return out
 
 

@@ -280,16 +280,27 @@ def semi_supervised(
 
 @register_protocol("one_class")
 def one_class(
-    dataset: Dataset, *, seed: int = 0, train_fraction: float = 0.5, scale: str | None = "minmax"
+    dataset: Dataset,
+    *,
+    seed: int = 0,
+    train_fraction: float = 0.5,
+    scale: str | None = "minmax",
+    max_rows: int | None = None,
 ) -> Task:
     """Train on a random ``train_fraction`` of the normal rows only (Zong / GOAD style).
 
-    Test = the remaining normal rows + all anomalies. Rows are in dataset order.
+    Test = the remaining normal rows + all anomalies. Rows are in dataset order. ``max_rows``:
+    a stratified subsample of that many rows is drawn first (as ``_split`` does).
     """
     if not 0 < train_fraction < 1:
         raise ValueError(f"train_fraction must lie in (0, 1), got {train_fraction}")
     y = _binary_truth(dataset)
-    normals = np.flatnonzero(y == 0)
+    rows = np.arange(len(y))
+    if max_rows is not None and len(y) > max_rows:
+        rows, _ = train_test_split(rows, train_size=int(max_rows), stratify=y, random_state=seed)
+    kept = np.zeros(len(y), dtype=bool)
+    kept[rows] = True
+    normals = np.flatnonzero((y == 0) & kept)
     n_train = round(train_fraction * len(normals))
     if not 0 < n_train < len(normals) or not y.any():
         raise ValueError(
@@ -298,7 +309,7 @@ def one_class(
         )
     perm = np.random.default_rng(seed).permutation(normals)
     train = np.sort(perm[:n_train])
-    test = np.sort(np.concatenate([perm[n_train:], np.flatnonzero(y == 1)]))
+    test = np.sort(np.concatenate([perm[n_train:], np.flatnonzero((y == 1) & kept)]))
     zeros = np.zeros(len(train), dtype=np.int64)
     return _task(dataset, "one_class", seed, train, test, zeros, y[test], zeros, scale)
 

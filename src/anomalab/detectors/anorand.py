@@ -273,15 +273,19 @@ class AnoRand(TorchDetector):
         self.device = device
         self.verbose = verbose
 
+    recommended_revision = 2
+
     def recommended_params(self, shape: DataShape) -> dict[str, Any]:
-        """Uniform pseudo-anomalies (half the rows), lr 1e-3 for 50 epochs, z-scored inputs,
-        the ``"zsum"`` score (class docstring)."""
+        """Uniform pseudo-anomalies (half the rows), z-scored inputs, the ``"zsum"`` score; the
+        paper's training (lr 1e-4, 200 epochs) without labels, lr 1e-3 for 50 epochs with
+        labeled anomalies (class docstring)."""
+        supervised = shape.n_labeled_anomalies > 0
         return {
             "pseudo": "uniform",
             "target_frac": 0.5,
             "score": "zsum",
-            "epochs": 50,
-            "lr": 1e-3,
+            "epochs": 50 if supervised else 200,
+            "lr": 1e-3 if supervised else 1e-4,
             "standardize": True,
         }
 

@@ -85,12 +85,26 @@ def gmm_parameters(
     return phi, mu, cov
 
 
+def stable_cholesky(cov: torch.Tensor, eps: float, tries: int = 8) -> torch.Tensor:
+    """Cholesky factors of ``cov + eps I``; where a component is not positive definite in float32
+    (a collapsed GMM component), the jitter grows tenfold until it is (at most ``tries`` times).
+    A positive definite ``cov + eps I`` gets exactly ``eps``."""
+    eye = torch.eye(cov.shape[-1], device=cov.device, dtype=cov.dtype)
+    jitter = float(eps)
+    for _ in range(tries):
+        chol, info = torch.linalg.cholesky_ex(cov + jitter * eye)
+        if not bool((info > 0).any()):
+            return chol
+        jitter = max(jitter, 1e-8) * 10.0
+    return torch.linalg.cholesky(cov + jitter * eye)
+
+
 def sample_energy(
     z: torch.Tensor, phi: torch.Tensor, mu: torch.Tensor, cov: torch.Tensor, eps: float
 ) -> torch.Tensor:
     """E(z) = -log sum_k phi_k N(z; mu_k, Sigma_k + eps I) (Eq. 6), via Cholesky factors."""
     d = z.shape[1]
-    chol = torch.linalg.cholesky(cov + eps * torch.eye(d, device=z.device, dtype=z.dtype))
+    chol = stable_cholesky(cov, eps)
     diff = (z[:, None, :] - mu[None]).permute(1, 2, 0)  # (k, d, n)
     sol = torch.linalg.solve_triangular(chol, diff, upper=False)  # (k, d, n)
     maha = (sol**2).sum(dim=1).T  # (n, k)

@@ -205,9 +205,12 @@ class SGAE(ScoreGuidedMixin, GuidableHost, AutoEncoder):
         self.device = device
         self.verbose = verbose
 
+    recommended_revision = 2
+
     def recommended_params(self, shape: DataShape) -> dict[str, Any]:
-        """The AutoEncoder's host, the family's recommended training and guidance."""
-        return {**RECOMMENDED_HOST, **RECOMMENDED_TRAINING, **RECOMMENDED_GUIDANCE}
+        """The AutoEncoder's host, the family's recommended training and guidance, and s as the
+        score (Eq. 8): for SG-AE the zsum score is no better on the development half."""
+        return {**RECOMMENDED_HOST, **RECOMMENDED_TRAINING, **RECOMMENDED_GUIDANCE, "score": "s"}
 
     # ---------------------------------------------------------------------------- host
     @property

@@ -1,0 +1,168 @@
+"""Presets: ``"paper"`` is the faithful settings, ``"recommended"`` (the default) the rules chosen
+on the development half; explicit parameters win; clone, save and load keep working."""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+import anomalab
+from anomalab.bench.runner import Cell
+from anomalab.bench.suites import adbench_halves, load_suite
+from anomalab.data import load_dataset, make_task
+from anomalab.presets import PRESETS, budget_epochs
+from anomalab.registry import detector_specs
+
+SPECS = detector_specs()
+ids = [s.name for s in SPECS]
+
+
+def _rows(n: int = 120, d: int = 6, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(n, d))
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=ids)
+def test_every_detector_takes_preset_and_governs_none_defaults(spec) -> None:  # type: ignore[no-untyped-def]
+    signature = inspect.signature(spec.cls.__init__).parameters
+    assert signature["preset"].default == "recommended"
+    for name in spec.cls.paper_params:
+        assert signature[name].default is None, f"{spec.name}.{name} must default to None"
+    with pytest.raises(ValueError, match="preset must be one of"):
+        spec.cls(preset="fast").preset_params(_shape())
+
+
+def _shape(n: int = 500, d: int = 6):  # type: ignore[no-untyped-def]
+    from anomalab.presets import DataShape
+
+    return DataShape(n_samples=n, n_features=d, input_shape=(d,))
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=ids)
+def test_presets_cover_the_same_governed_parameters(spec) -> None:  # type: ignore[no-untyped-def]
+    det = spec.cls()
+    paper = spec.cls(preset="paper").preset_params(_shape())
+    recommended = det.preset_params(_shape())
+    assert paper == spec.cls.paper_params
+    assert set(recommended) == set(paper)
+
+
+def test_paper_preset_is_the_old_defaults_and_explicit_values_win() -> None:
+    X = _rows()
+    paper = anomalab.SGAE(preset="paper", epochs=1, random_state=0).fit(X)
+    assert paper.hp_.lr == 1e-4 and paper.hp_.batch_size == 1024 and paper.hp_.hidden_dims == "auto"
+    assert paper.hp_.epochs == 1  # explicit
+    rec = anomalab.SGAE(epochs=1, random_state=0).fit(X)
+    assert rec.hp_.lr == 1e-3 and rec.hp_.standardize is True and rec.hp_.score == "zsum"
+    mine = anomalab.SGAE(epochs=1, lr=0.05, score="s", random_state=0).fit(X)
+    assert mine.hp_.lr == 0.05 and mine.hp_.score == "s" and mine.hp_.batch_size == 256
+    # the constructor parameters are never changed by fit
+    assert mine.get_params()["batch_size"] is None and mine.get_params()["lr"] == 0.05
+
+
+def test_clone_keeps_unset_parameters_unset() -> None:
+    det = anomalab.AnoRand(preset="paper", w=0.3)
+    copy = clone(det)
+    assert copy.get_params() == det.get_params()
+    assert copy.get_params()["lr"] is None and copy.get_params()["preset"] == "paper"
+
+
+def test_invalid_presets_and_budgets() -> None:
+    X = _rows()
+    assert PRESETS == ("recommended", "paper")
+    with pytest.raises(ValueError, match="budget='cpu'"):
+        anomalab.PLAD(preset="cpu").fit(X)
+    with pytest.raises(ValueError, match="budget"):
+        anomalab.PLAD(budget="fast", epochs=1).fit(X)
+
+
+def test_save_load_keeps_effective_params_and_scores(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    X = _rows()
+    det = anomalab.RSRAE(epochs=2, random_state=0).fit(X)
+    assert det.hp_.error == "l2"
+    loaded = anomalab.load(det.save(tmp_path / "m"))
+    assert loaded.effective_params_ == json.loads(json.dumps(det.effective_params_))
+    assert loaded.get_params() == det.get_params()
+    np.testing.assert_array_equal(loaded.decision_function(X), det.decision_function(X))
+
+
+def test_format_1_model_files_load_with_the_paper_settings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A file saved before presets existed holds explicit old defaults and no preset."""
+    X = _rows()
+    det = anomalab.AutoEncoder(preset="paper", epochs=2, random_state=0).fit(X)
+    folder = det.save(tmp_path / "m")
+    config = json.loads((folder / "config.json").read_text())
+    config["format_version"] = 1
+    del config["fitted"]["effective_params_"]
+    config["params"] = {k: v for k, v in config["params"].items() if k != "preset"}
+    (folder / "config.json").write_text(json.dumps(config))
+    loaded = anomalab.load(folder)
+    assert loaded.preset == "paper" and loaded.hp_.latent_dim == 16
+    np.testing.assert_array_equal(loaded.decision_function(X), det.decision_function(X))
+
+
+def test_cell_keys_leave_the_paper_preset_out() -> None:
+    """Cells stored before presets existed ran the paper's settings and keep their keys; a cell
+    that names no preset runs the recommended one and gets a key of its own."""
+    base = {"detector": "SGAE", "dataset": "cardio", "protocol": "unsupervised", "seed": 0}
+    old = Cell(**base, params={})
+    pinned = Cell(**base, params={"preset": "paper"})
+    default = Cell(**base, params={})
+    explicit = Cell(**base, params={"preset": "recommended"})
+    assert pinned.key != default.key and default.key == explicit.key == old.key is not None
+    import hashlib
+
+    legacy = json.dumps(
+        {
+            "detector": "SGAE",
+            "params": {},
+            "dataset": "cardio",
+            "protocol": "unsupervised",
+            "protocol_params": {},
+            "seed": 0,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    assert pinned.key == hashlib.sha1(legacy.encode()).hexdigest()
+
+
+def test_paper_suites_pin_the_paper_preset() -> None:
+    for name in ("sgae-paper", "devnet-paper", "anorand-supervised", "plad-tabular", "novnorm-images"):
+        suite = load_suite(name)
+        registered = [p for d, p, _ in suite.detectors if d in anomalab.list_detectors()]
+        assert registered and all(p.get("preset") == "paper" for p in registered), name
+    quick = load_suite("quick")
+    assert all("preset" not in p for _, p, _ in quick.detectors)  # the recommended default
+
+
+def test_adbench_halves_alternate_by_number() -> None:
+    dev, confirm = adbench_halves()
+    assert len(dev) == 17 and len(confirm) == 16 and not set(dev) & set(confirm)
+    assert dev[:3] == ["annthyroid", "campaign", "celeba"]  # ADBench 2, 5, 8
+    assert confirm[:3] == ["breastw", "cardio", "cover"]  # ADBench 4, 6, 10
+
+
+def test_validation_protocol_semi_and_one_class_variants() -> None:
+    data = load_dataset("cardio")
+    semi = make_task(data, "validation", 0, labels="some", ratio=0.05)
+    anomalies = int(semi.y_train_true.sum())
+    assert int((semi.y_train == 1).sum()) == int(np.ceil(0.05 * anomalies))
+    assert set(np.unique(semi.y_train)) == {0, 1}
+    one = make_task(data, "validation", 0, normal_only=True)
+    assert one.y_train_true.sum() == 0 and one.y_test.sum() > 0
+    plain = make_task(data, "validation", 0)
+    # the validation part is untouched (the same rows; scaling is fitted on the fit part)
+    np.testing.assert_array_equal(plain.test_index, one.test_index)
+    with pytest.raises(ValueError, match="ratio"):
+        make_task(data, "validation", 0, labels="some")
+
+
+def test_budget_epochs_is_a_step_minimum() -> None:
+    assert budget_epochs(100, 63, 128, 2000) == 2000  # one step an epoch
+    assert budget_epochs(100, 1281, 256, 2000) == 334  # six steps an epoch
+    assert budget_epochs(100, 100_000, 256, 2000) == 100  # epochs already exceed the minimum
+    assert budget_epochs(50, 10, 256, 0) == 50
