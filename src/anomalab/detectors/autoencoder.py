@@ -135,12 +135,17 @@ class AutoEncoder(TorchDetector):
         self.device = device
         self.verbose = verbose
 
-    recommended_revision = 2
+    recommended_revision = 3
 
     def recommended_params(self, shape: DataShape) -> dict[str, Any]:
-        """The paper's values with a bottleneck strictly narrower than the input: 4 units, or
-        d - 1 for inputs of fewer than 5 features (class docstring)."""
-        return {**self.paper_params, "latent_dim": max(1, min(4, shape.n_features - 1))}
+        """The paper's values with a bottleneck strictly narrower than the input (4 units, or
+        d - 1 for inputs of fewer than 5 features) and at least 2,000 optimizer steps (class
+        docstring)."""
+        return {
+            **self.paper_params,
+            "latent_dim": max(1, min(4, shape.n_features - 1)),
+            "min_steps": 2000,
+        }
 
     # ---------------------------------------------------------------------------- model
     def _build_model(self) -> nn.Module:
