@@ -173,6 +173,8 @@ class BaseDetector(BaseEstimator):
         )
         values = self.preset_params(shape)
         params = self.get_params(deep=False)
+        if params.get("epochs") is not None and "min_steps" in values:
+            values["min_steps"] = 0  # an explicit epochs is the whole budget
         for name, value in params.items():
             if name in self.paper_params and value is None:
                 params[name] = values[name]

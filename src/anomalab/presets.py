@@ -9,7 +9,8 @@ Every registered detector takes ``preset``:
   the other half (``docs/results/recommended.md``; each rule is in the detector's docstring).
 
 A governed parameter defaults to ``None``, "the preset's value"; a value the caller passes always
-wins over either preset. The values a fit actually used are ``effective_params_`` (persisted with
+wins over either preset. An explicit ``epochs`` is the whole training budget: a preset's step
+minimum (``min_steps``) then does not apply unless ``min_steps`` is passed too. The values a fit actually used are ``effective_params_`` (persisted with
 the model) and, as attributes, ``hp_``.
 """
 

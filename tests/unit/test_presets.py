@@ -161,6 +161,15 @@ def test_validation_protocol_semi_and_one_class_variants() -> None:
         make_task(data, "validation", 0, labels="some")
 
 
+def test_explicit_epochs_is_the_whole_budget() -> None:
+    X = _rows(60)
+    assert anomalab.AutoEncoder(random_state=0).fit(X).hp_.min_steps == 2000
+    five = anomalab.AutoEncoder(epochs=5, random_state=0).fit(X)
+    assert five.hp_.min_steps == 0 and five.history_.epochs_run == 5
+    both = anomalab.AutoEncoder(epochs=5, min_steps=20, random_state=0).fit(X)
+    assert both.history_.epochs_run == 20  # 60 rows: one step an epoch
+
+
 def test_budget_epochs_is_a_step_minimum() -> None:
     assert budget_epochs(100, 63, 128, 2000) == 2000  # one step an epoch
     assert budget_epochs(100, 1281, 256, 2000) == 334  # six steps an epoch

@@ -65,9 +65,9 @@ class RSRAE(GuidableHost):
     lambda_1 = lambda_2 = 0.1 and intrinsic dimension d = 10, output of the RSR layer
     renormalised (authors' code), score 1 - cos(x, x~). ``preset="recommended"`` (the default):
     the score-guided family's recommended host network and training (``score_guided``), and the
-    reconstruction norm ||x - x~||_2 as the score (``error="l2"``): on the development half the
-    cosine score of the same fitted models ranks anomalies 0.13 AUC-ROC lower than their
-    reconstruction norm (docs/results/recommended.md). Documented choice: the three losses are
+    reconstruction norm ||x - x~||_2 as the score (``error="l2"``). Development half, mean
+    AUC-ROC / AUC-PR (docs/results/recommended.md): paper 0.551 / 0.212, recommended
+    0.758 / 0.339, recommended with the paper's cosine score 0.629 / 0.251. Documented choice: the three losses are
     minimised as one sum (the paper's RSRAE+), not by its alternating minimisation with three
     optimisers, so the project's single training loop runs it. Parameters ``None`` take the
     preset's value.
