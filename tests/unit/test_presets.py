@@ -56,9 +56,9 @@ def test_paper_preset_is_the_old_defaults_and_explicit_values_win() -> None:
     assert paper.hp_.lr == 1e-4 and paper.hp_.batch_size == 1024 and paper.hp_.hidden_dims == "auto"
     assert paper.hp_.epochs == 1  # explicit
     rec = anomalab.SGAE(epochs=1, random_state=0).fit(X)
-    assert rec.hp_.lr == 1e-3 and rec.hp_.standardize is True and rec.hp_.score == "zsum"
-    mine = anomalab.SGAE(epochs=1, lr=0.05, score="s", random_state=0).fit(X)
-    assert mine.hp_.lr == 0.05 and mine.hp_.score == "s" and mine.hp_.batch_size == 256
+    assert rec.hp_.lr == 1e-3 and rec.hp_.standardize is True and rec.hp_.score == "s"
+    mine = anomalab.SGAE(epochs=1, lr=0.05, score="zsum", random_state=0).fit(X)
+    assert mine.hp_.lr == 0.05 and mine.hp_.score == "zsum" and mine.hp_.batch_size == 256
     # the constructor parameters are never changed by fit
     assert mine.get_params()["batch_size"] is None and mine.get_params()["lr"] == 0.05
 
