@@ -1,12 +1,13 @@
 """Every registered detector, with its recommended preset and nothing else set, ranks real test
 anomalies above normals by a clear margin (the test that would have caught SG-AE's inversion).
 
-Tabular detectors run on ADBench's cardio (1,831 x 21) under the protocol of their supervision:
-unsupervised (contaminated training part), one-class (normal rows only) or semi-supervised (5 % of
-the training anomalies labeled). A detector that reads labels must also beat itself trained on
-the same rows with the labels permuted. Image detectors run on MNIST, digit 0 normal, on a
-subsample (their ``budget="cpu"``: a compute budget, not a preset).
-"""
+Tabular detectors run on ADBench's thyroid (3,772 x 6, development half: the dataset where SG-AE's
+paper preset ranked test anomalies at AUC 0.28-0.32, an inversion) under the protocol of their
+supervision: unsupervised (contaminated training part), one-class (normal rows only) or
+semi-supervised (5 % of the training anomalies labeled). A detector that reads labels must also
+beat itself trained on the same rows with the labels permuted, on cardio (1,831 x 21), where the
+unlabeled ranking leaves room for labels. Image detectors run on MNIST, digit 0 normal, on a
+subsample (their ``budget="cpu"``: a compute budget, not a preset)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,19 @@ from sklearn.metrics import roc_auc_score
 from anomalab.data import load_dataset, make_task
 from anomalab.registry import DetectorSpec, detector_specs
 
+#: The small real dataset every tabular detector is checked on.
+DATASET = "thyroid"
+#: Where label readers are checked against permuted labels: on thyroid the unlabeled ranking is
+#: already near perfect (AnoRand 0.94), which leaves labels nothing to show; on cardio it is not.
+LABEL_DATASET = "cardio"
 #: AUC-ROC every recommended preset must reach on its cells (a coin gets 0.5).
-MIN_AUC = 0.75
+MIN_AUC = 0.7
+#: Recommended presets measured below MIN_AUC on DATASET (seed 0), kept as strict expected
+#: failures so that the shortfall stays visible and a fix shows up as an XPASS.
+KNOWN_SHORTFALLS = {
+    "SGDAGMM": "recommended SGDAGMM ranks thyroid's test anomalies at AUC 0.595 (seed 0): its "
+    "development-half mean (0.696) is the lowest of the score-guided family",
+}
 #: How much better than the same detector trained on permuted labels a label reader must be.
 LABEL_MARGIN = 0.05
 
@@ -33,9 +45,9 @@ PROTOCOLS = {
 
 
 @cache
-def tabular_task(supervision: str):  # type: ignore[no-untyped-def]
+def tabular_task(supervision: str, dataset: str = DATASET):  # type: ignore[no-untyped-def]
     protocol, params = PROTOCOLS[supervision]
-    return make_task(load_dataset("cardio"), protocol, seed=0, **params)
+    return make_task(load_dataset(dataset), protocol, seed=0, **params)
 
 
 @cache
@@ -63,12 +75,30 @@ def _auc(spec: DetectorSpec, y_train_override: np.ndarray | None = None) -> floa
 SPECS = detector_specs()
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+def _marked(spec: DetectorSpec):  # type: ignore[no-untyped-def]
+    reason = KNOWN_SHORTFALLS.get(spec.name)
+    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+    return pytest.param(spec, id=spec.name, marks=marks)
+
+
+@pytest.mark.parametrize("spec", [_marked(s) for s in SPECS])
 def test_recommended_preset_ranks_real_anomalies_higher(spec: DetectorSpec) -> None:
     assert spec.cls().get_params()["preset"] == "recommended"
     auc = _auc(spec)
     print(f"{spec.name} recommended: AUC-ROC {auc:.3f}")
     assert auc > MIN_AUC
+
+
+@pytest.mark.parametrize("name", ["SGAE", "PLAD"])
+def test_the_check_fails_the_inverted_paper_presets(name: str) -> None:
+    """The paper presets of SG-AE and PLAD rank thyroid's anomalies below its normals: the check
+    above must catch them."""
+    spec = next(s for s in SPECS if s.name == name)
+    task = tabular_task(spec.supervision)
+    det = spec.cls(preset="paper", random_state=0).fit(task.X_train, task.y_train)
+    auc = float(roc_auc_score(task.y_test, det.decision_function(task.X_test)))
+    print(f"{name} paper: AUC-ROC {auc:.3f}")
+    assert auc < MIN_AUC
 
 
 LABEL_READERS = [s for s in SPECS if s.supervision in ("semi-supervised", "supervised")] + [
@@ -78,7 +108,7 @@ LABEL_READERS = [s for s in SPECS if s.supervision in ("semi-supervised", "super
 
 @pytest.mark.parametrize("spec", LABEL_READERS, ids=[s.name for s in LABEL_READERS])
 def test_labels_help_beyond_permuted_labels(spec: DetectorSpec) -> None:
-    task = tabular_task("semi-supervised")
+    task = tabular_task("semi-supervised", LABEL_DATASET)
     permuted = np.random.default_rng(0).permutation(task.y_train)
     real = _auc_with_labels(spec, task.y_train)
     shuffled = _auc_with_labels(spec, permuted)
@@ -89,6 +119,6 @@ def test_labels_help_beyond_permuted_labels(spec: DetectorSpec) -> None:
 
 
 def _auc_with_labels(spec: DetectorSpec, y: np.ndarray) -> float:
-    task = tabular_task("semi-supervised")
+    task = tabular_task("semi-supervised", LABEL_DATASET)
     det = spec.cls(random_state=0).fit(task.X_train, y)
     return float(roc_auc_score(task.y_test, det.decision_function(task.X_test)))
