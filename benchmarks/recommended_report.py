@@ -69,7 +69,28 @@ def suite_frame(name: str, jobs: int, run: bool) -> pd.DataFrame:
         run_cells(cells, store, jobs=jobs)
     df = store.frame([c.key for c in cells])
     df["detector"] = df["cell_key"].map({c.key: c.name for c in cells})
+    df.attrs["suite"], df.attrs["expected"] = name, len(cells)
     return df
+
+
+def stored(df: pd.DataFrame) -> str:
+    """How much of a suite its store holds, said plainly (a partial suite is never passed off as
+    a whole one)."""
+    failed = int((df["status"] != "ok").sum()) if len(df) else 0
+    whole = len(df) == df.attrs["expected"]
+    return (
+        f"Suite `{df.attrs['suite']}`: {len(df)} of {df.attrs['expected']} cells stored"
+        + (f", {failed} failed" if failed else "")
+        + (
+            "."
+            if whole
+            else " (PARTIAL: the rest not yet run; the numbers below are over what is stored)."
+        )
+    )
+
+
+def not_run(title: str, part: str) -> list[str]:
+    return [title, "", f"Not run yet (`{COMMAND} --parts {part}`).", ""]
 
 
 def means(df: pd.DataFrame, metric: str = "auc_roc") -> pd.DataFrame:
@@ -246,8 +267,18 @@ def probe_lines(rows: list[dict[str, Any]], detector: str, keys: dict[str, str])
 # ---------------------------------------------------------------------------------- render
 def dev_section(frames: dict[str, pd.DataFrame], probes: list[dict[str, Any]]) -> list[str]:
     dev = frames["recommended-dev"]
+    title = "## Diagnosis and selection on the development half"
+    if dev.empty:
+        return not_run(title, "dev,probes")
     labels = list(load_suite("recommended-dev").labels)
-    out = ["## Diagnosis and selection on the development half", ""]
+    out = [
+        title,
+        "",
+        stored(dev),
+        stored(frames["recommended-dev-one-class"]),
+        stored(frames["recommended-dev-semi"]),
+        "",
+    ]
     refs = [label for label in labels if ":" not in label]
     out += [
         "Validation splits of the development half (suite `recommended-dev`): each table lists "
@@ -323,9 +354,14 @@ def dev_section(frames: dict[str, pd.DataFrame], probes: list[dict[str, Any]]) -
 
 def confirm_section(frames: dict[str, pd.DataFrame]) -> list[str]:
     unsup = frames["recommended-confirm"]
+    title = "## Confirmation half, run once"
+    if unsup.empty:
+        return not_run(title, "confirm")
     m = means(unsup)
     out = [
-        "## Confirmation half, run once",
+        title,
+        "",
+        stored(unsup),
         "",
         "Suite `recommended-confirm` (ADBench's unsupervised protocol, test parts, 3 seeds): "
         "mean AUC-ROC per dataset, recommended presets (plain names) beside IsolationForest.",
@@ -359,8 +395,12 @@ def confirm_section(frames: dict[str, pd.DataFrame]) -> list[str]:
             f"{wins} of {len(m)} datasets)"
         )
     oc = frames["recommended-confirm-one-class"]
+    if oc.empty or frames["recommended-confirm-semi"].empty:
+        return [*out, "", "One-class and semi-supervised confirmation: not run yet.", ""]
     mo = means(oc)
     out += [
+        "",
+        stored(oc),
         "",
         "One-class protocol (suite `recommended-confirm-one-class`: half of the normal rows "
         "train, the rest and every anomaly test), mean AUC-ROC:",
@@ -377,6 +417,8 @@ def confirm_section(frames: dict[str, pd.DataFrame]) -> list[str]:
             + "."
         ),
         "",
+        stored(frames["recommended-confirm-semi"]),
+        "",
         "Semi-supervised, 5 % of the training anomalies labeled (suite "
         "`recommended-confirm-semi`), mean AUC-ROC:",
         "",
@@ -390,10 +432,15 @@ def confirm_section(frames: dict[str, pd.DataFrame]) -> list[str]:
 
 def full_section(frames: dict[str, pd.DataFrame]) -> list[str]:
     df = frames["adbench-unsup"]
+    title = "## Every ADBench dataset (suite `adbench-unsup`, recommended presets)"
+    if df.empty:
+        return not_run(title, "full")
     table = published_table("unsupervised", {}, "auc_roc")
     m = means(df)
     lines = [
-        "## Every ADBench dataset (suite `adbench-unsup`, recommended presets)",
+        title,
+        "",
+        stored(df),
         "",
         f"Mean AUC-ROC over the {len(m)} datasets (each the mean over 3 seeds), beside ADBench's "
         "published mean (its table D4) over the same datasets where it lists the method. Both "
@@ -419,9 +466,14 @@ def full_section(frames: dict[str, pd.DataFrame]) -> list[str]:
 
 def quick_section(frames: dict[str, pd.DataFrame]) -> list[str]:
     df = frames["quick"]
+    title = "## The `quick` leaderboard (`make demo`), recommended presets"
+    if df.empty:
+        return not_run(title, "quick")
     m = means(df).mean().sort_values(ascending=False)
     lines = [
-        "## The `quick` leaderboard (`make demo`), recommended presets",
+        title,
+        "",
+        stored(df),
         "",
         "| " + " | ".join(m.index) + " |",
         "|---" * len(m) + "|",
