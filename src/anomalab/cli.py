@@ -7,14 +7,18 @@ import shlex
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from anomalab.cli_errors import DEBUG_FLAG, OneLineErrors, fail, one_line, print_warning
+
 app = typer.Typer(
+    cls=OneLineErrors,
     help="anomalab: deep anomaly detection with faithful paper implementations and a benchmark.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -32,7 +36,7 @@ app.add_typer(detectors_app, name="detectors")
 app.add_typer(results_app, name="results")
 # Piped output (logs, CI) gets wide tables instead of Rich's 80-column default.
 console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DataRoot = Annotated[
     Path | None,
@@ -43,9 +47,20 @@ DataRoot = Annotated[
 ]
 
 
-def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code=1)
+@app.callback()
+def main(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            DEBUG_FLAG, help="Show a failing command's traceback instead of one error line."
+        ),
+    ] = False,
+) -> None:
+    """anomalab: deep anomaly detection with faithful paper implementations and a benchmark."""
+
+
+def _fail(message: str) -> NoReturn:
+    fail(message)
 
 
 def parse_params(pairs: list[str] | None) -> dict[str, Any]:
@@ -135,12 +150,31 @@ def detectors_list() -> None:
 
 # ---------------------------------------------------------------------------------- fit / score
 def _load_data(data: str, data_root: Path | None, label_column: str | None) -> Any:
+    """The dataset; its warnings (a label-like feature column ...) printed one line each."""
     from anomalab.data import load_dataset
 
-    try:
-        return load_dataset(data, data_root, label_column=label_column)
-    except (FileNotFoundError, ValueError, KeyError) as exc:
-        _fail(str(exc))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            dataset = load_dataset(data, data_root, label_column=label_column)
+        except (FileNotFoundError, ValueError, KeyError) as exc:
+            _fail(one_line(exc))
+    for warning in caught:
+        print_warning(str(warning.message))
+    return dataset
+
+
+def _check_fit_out(out: Path, overwrite: bool) -> None:
+    """Refuse to save a model over a file, or into a user's folder (unless ``overwrite``)."""
+    from anomalab.persistence import is_model_folder
+
+    if out.exists() and not out.is_dir():
+        _fail(f"--out {out} is a file; give a folder to save the model in")
+    if out.is_dir() and any(out.iterdir()) and not overwrite and not is_model_folder(out):
+        _fail(
+            f"--out {out} is a non-empty folder that holds no anomalab model; choose another "
+            "folder, or pass --overwrite to write config.json and weights.safetensors into it"
+        )
 
 
 @app.command()
@@ -149,7 +183,7 @@ def fit(
         str, typer.Argument(help="Registered detector name (see `anomalab detectors list`).")
     ],
     data: Annotated[
-        str, typer.Argument(help="Catalog dataset name, or a CSV / Parquet / npz file.")
+        str, typer.Argument(help="Catalog dataset name, or a CSV / Parquet / npz / npy file.")
     ],
     out: Annotated[Path, typer.Option("--out", help="Folder to save the fitted model in.")],
     label_column: Annotated[
@@ -161,6 +195,12 @@ def fit(
     param: Annotated[
         list[str] | None, typer.Option("--param", help="Detector parameter key=value (repeatable).")
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", help="Save into --out even if it is a non-empty folder of other files."
+        ),
+    ] = False,
     data_root: DataRoot = None,
 ) -> None:
     """Fit a detector on a dataset and save it (config.json + weights.safetensors).
@@ -168,16 +208,18 @@ def fit(
     Semi-supervised and supervised detectors receive the dataset's labels (1 = anomaly, 0 = the
     rest); unsupervised and one-class detectors see the features only.
     """
+    from anomalab.params import check_params
     from anomalab.registry import get_spec
 
     try:
         spec = get_spec(detector)
-        params = parse_params(param)
+        params = check_params(spec.cls, parse_params(param))
         if "verbose" in spec.cls._get_param_names():
             params.setdefault("verbose", True)
         model = spec.cls(**params)
     except (KeyError, TypeError, ValueError) as exc:
-        _fail(str(exc.args[0]) if exc.args else str(exc))
+        _fail(one_line(exc))
+    _check_fit_out(out, overwrite)
     dataset = _load_data(data, data_root, label_column)
     y = None
     if spec.supervision in ("semi-supervised", "supervised"):
@@ -186,9 +228,9 @@ def fit(
         y = dataset.y
     try:
         model.fit(dataset.X, y)
-    except (TypeError, ValueError) as exc:
-        _fail(str(exc))
-    model.save(out)
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        _fail(f"fitting {spec.name} failed: {one_line(exc)}")
+    model.save(out, overwrite=True)  # _check_fit_out allowed this folder
     console.print(
         f"fitted {spec.name} on {dataset.name} ({dataset.X.shape[0]} rows); saved to {out}",
         highlight=False,
@@ -199,7 +241,7 @@ def fit(
 def score(
     model_dir: Annotated[Path, typer.Argument(help="Folder written by `anomalab fit`.")],
     data: Annotated[
-        str, typer.Argument(help="Catalog dataset name, or a CSV / Parquet / npz file.")
+        str, typer.Argument(help="Catalog dataset name, or a CSV / Parquet / npz / npy file.")
     ],
     out: Annotated[Path, typer.Option("--out", help="CSV file to write (score, label per row).")],
     label_column: Annotated[
@@ -216,15 +258,17 @@ def score(
     from anomalab import load
     from anomalab.metrics import auc_pr, auc_roc
 
+    if out.is_dir():
+        _fail(f"--out {out} is a folder; give the CSV file to write")
     try:
         model = load(model_dir)
     except (FileNotFoundError, ValueError, KeyError) as exc:
-        _fail(str(exc))
+        _fail(one_line(exc))
     dataset = _load_data(data, data_root, label_column)
     try:
         scores = model.decision_function(dataset.X)
-    except (TypeError, ValueError) as exc:
-        _fail(str(exc))
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        _fail(one_line(exc))
     frame = pd.DataFrame({"score": scores, "label": (scores > model.threshold_).astype(int)})
     if dataset.y is not None and dataset.kind != "image":
         frame["truth"] = dataset.y
