@@ -350,16 +350,23 @@ def bench(
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Run stored failed cells again.")
     ] = False,
+    allow_failures: Annotated[
+        bool,
+        typer.Option(
+            "--allow-failures", help="Exit 0 even when some cells failed (they stay reported)."
+        ),
+    ] = False,
     data_root: DataRoot = None,
 ) -> None:
     """Run a benchmark grid; print the leaderboard; write results.csv, report.md, report.html.
 
     Cells already in OUT/results.sqlite are skipped, so re-running finishes an interrupted run.
+    Exits 1 when any cell failed, unless --allow-failures.
     """
     from anomalab.bench.environment import environment, record_run
     from anomalab.bench.leaderboard import write_report
     from anomalab.bench.runner import run_cells
-    from anomalab.bench.store import CSV_FILE, STORE_FILE, ResultStore
+    from anomalab.bench.store import CSV_FILE, STORE_FILE, ResultStore, StoreError
     from anomalab.bench.suites import load_suite, suite_from_dict
     from anomalab.data import DataNotFoundError, resolve_data_root
 
@@ -387,8 +394,11 @@ def bench(
     except (KeyError, ValueError) as exc:
         _fail(str(exc.args[0]) if exc.args else str(exc))
     cells = chosen.cells()
-    out.mkdir(parents=True, exist_ok=True)
-    store = ResultStore(out / STORE_FILE)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        store = ResultStore(out / STORE_FILE)
+    except (StoreError, OSError) as exc:
+        _fail(one_line(exc))
     console.print(
         f"suite [bold]{chosen.name}[/]: {len(chosen.detectors)} detectors x {len(chosen.datasets)} "
         f"datasets x {len(chosen.seeds)} seeds = {len(cells)} cells ({chosen.protocol}); data root {root}",
@@ -440,8 +450,14 @@ def bench(
         f"wrote {out / CSV_FILE}, {report} and {report.with_suffix('.html')}",
         highlight=False,
     )
-    if summary.failed or (results["status"] != "ok").any():
-        err.print("[yellow]some cells failed: see the report's 'Failed cells' section[/]")
+    failed = int((results["status"] != "ok").sum())
+    if failed and allow_failures:
+        print_warning(f"{failed} cells failed: see the report's 'Failed cells' section")
+    elif failed:
+        _fail(
+            f"{failed} of {len(results)} cells failed: see the report's 'Failed cells' section "
+            "(--allow-failures exits 0 anyway)"
+        )
 
 
 def _terminate(signum: int, frame: Any) -> None:
@@ -559,12 +575,15 @@ def report(
 ) -> None:
     """Rewrite report.md, report.html and results.csv from a run's store; print the leaderboard."""
     from anomalab.bench.leaderboard import write_report
-    from anomalab.bench.store import CSV_FILE, STORE_FILE, ResultStore
+    from anomalab.bench.store import CSV_FILE, STORE_FILE, ResultStore, StoreError
 
     if not (out / STORE_FILE).is_file():
         _fail(f"no results store at {out / STORE_FILE}: run `anomalab bench --out {out}` first")
-    store = ResultStore(out / STORE_FILE)
-    results = store.frame()
+    try:
+        store = ResultStore(out / STORE_FILE)
+        results = store.frame()
+    except StoreError as exc:
+        _fail(str(exc))
     if results.empty:
         _fail(f"the store {out / STORE_FILE} holds no results yet")
     store.export_csv(out / CSV_FILE)
