@@ -7,7 +7,6 @@ import shlex
 import signal
 import sys
 import threading
-import warnings
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -150,18 +149,12 @@ def detectors_list() -> None:
 
 # ---------------------------------------------------------------------------------- fit / score
 def _load_data(data: str, data_root: Path | None, label_column: str | None) -> Any:
-    """The dataset; its warnings (a label-like feature column ...) printed one line each."""
     from anomalab.data import load_dataset
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            dataset = load_dataset(data, data_root, label_column=label_column)
-        except (FileNotFoundError, ValueError, KeyError) as exc:
-            _fail(one_line(exc))
-    for warning in caught:
-        print_warning(str(warning.message))
-    return dataset
+    try:
+        return load_dataset(data, data_root, label_column=label_column)
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        _fail(one_line(exc))
 
 
 def _check_fit_out(out: Path, overwrite: bool) -> None:

@@ -1,8 +1,11 @@
 """The command line's one error path: any exception becomes one line on stderr and exit code 1;
-``--debug`` (anywhere on the command line) shows the traceback instead."""
+``--debug`` (anywhere on the command line) shows the traceback instead. Warnings are one line
+each too."""
 
 from __future__ import annotations
 
+import sys
+import warnings
 from typing import Any, NoReturn
 
 import typer
@@ -19,6 +22,7 @@ _CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "Clic
 _PASS_THROUGH = (typer.Exit, typer.Abort, _CLICK_ERROR)
 
 err = Console(stderr=True, soft_wrap=True)
+_state = {"debug": False}
 
 
 def one_line(exc: BaseException) -> str:
@@ -36,7 +40,11 @@ def print_error(message: str) -> None:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Print ``error: message`` on one line and exit with ``code``."""
+    """Print ``error: message`` on one line and exit with ``code`` (with ``--debug``, called
+    while handling an exception, re-raise that exception instead)."""
+    handling = sys.exc_info()[1]
+    if _state["debug"] and handling is not None:
+        raise handling
     print_error(message)
     raise typer.Exit(code)
 
@@ -49,17 +57,22 @@ class OneLineErrors(TyperGroup):
     """The top-level group: runs a command, turning an uncaught exception into one line."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if DEBUG_FLAG in args:
-            ctx.meta["anomalab.debug"] = True
-            args = [a for a in args if a != DEBUG_FLAG]
+        _state["debug"] = DEBUG_FLAG in args
+        args = [a for a in args if a != DEBUG_FLAG]
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except _PASS_THROUGH:
-            raise
-        except Exception as exc:
-            if ctx.meta.get("anomalab.debug"):
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            try:
+                return super().invoke(ctx)
+            except _PASS_THROUGH:
                 raise
-            fail(one_line(exc))
+            except Exception as exc:
+                if _state["debug"]:
+                    raise
+                fail(one_line(exc))
+
+
+def _show_warning(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+    print_warning(str(message))

@@ -100,6 +100,8 @@ def test_stray_string_in_a_numeric_column_names_column_and_row(tmp_path) -> None
     result = run("fit", "AutoEncoder", path, *FAST, "--out", tmp_path / "m")
     assert_one_line_error(result, "'speed'", "row 57", "line 58", "2 cell(s)")
     assert not (tmp_path / "m").exists()
+    debug = run("--debug", "fit", "AutoEncoder", path, *FAST, "--out", tmp_path / "m")
+    assert isinstance(debug.exception, ValueError)  # --debug: the exception, not one line
 
 
 def test_text_column_still_one_hot_encodes(tmp_path) -> None:
@@ -144,16 +146,21 @@ def test_fit_and_score_read_npy_memory_mapped(tmp_path) -> None:
     )
 
 
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "pickled"])
 @pytest.mark.parametrize("suffix", [".npz", ".npy"])
-def test_truncated_array_files_are_one_line(tmp_path, model, suffix) -> None:
+def test_unreadable_array_files_are_one_line(tmp_path, model, suffix, damage) -> None:
     rng = np.random.default_rng(0)
     whole = tmp_path / f"whole{suffix}"
+    X = rng.normal(size=(500, 3)).astype(object if damage == "pickled" else float)
     if suffix == ".npz":
-        np.savez(whole, X=rng.normal(size=(500, 3)))
+        np.savez(whole, X=X)
     else:
-        np.save(whole, rng.normal(size=(500, 3)))
+        np.save(whole, X)
     cut = tmp_path / f"cut{suffix}"
-    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    data = whole.read_bytes()
+    cut.write_bytes(
+        {"truncated": data[: len(data) // 2], "garbage": b"x" * 1000, "pickled": data}[damage]
+    )
     assert_one_line_error(
         run("fit", "AutoEncoder", cut, *FAST, "--out", tmp_path / "m"), "not a readable"
     )

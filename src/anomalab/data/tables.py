@@ -85,6 +85,8 @@ def _encode(
 
 def _read_npz(path: Path, label_key: str, *, required: bool) -> RawData:
     what = f"data file {path.name}"
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{what}: not a readable npz file (not a zip archive of arrays)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             files = list(npz.files)
@@ -115,6 +117,9 @@ def _read_npy(path: Path, label_column: str | None) -> RawData:
             f"{what}: a .npy file holds features only; put labels in an .npz (keys X, y) or a "
             "CSV column"
         )
+    with path.open("rb") as head:
+        if head.read(6) != b"\x93NUMPY":
+            raise ValueError(f"{what}: not a readable .npy file (no .npy header)")
     try:
         X = np.load(path, mmap_mode="r", allow_pickle=False)
     except _UNREADABLE as exc:
