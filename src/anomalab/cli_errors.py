@@ -19,7 +19,7 @@ _EXPECTED = (ValueError, TypeError, KeyError, OSError, ArithmeticError, ImportEr
 
 # typer's own exits and usage errors (vendored click in typer >= 0.2x, click's before).
 _CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
-_PASS_THROUGH = (typer.Exit, typer.Abort, _CLICK_ERROR)
+_PASS_THROUGH: tuple[type[BaseException], ...] = (typer.Exit, typer.Abort, _CLICK_ERROR)
 
 err = Console(stderr=True, soft_wrap=True)
 _state = {"debug": False}

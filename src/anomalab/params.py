@@ -17,7 +17,7 @@ class ParamError(ValueError):
 
 @cache
 def _adapters(cls: type) -> dict[str, TypeAdapter[Any]]:
-    hints = typing.get_type_hints(cls.__init__)
+    hints = typing.get_type_hints(cls.__init__)  # type: ignore[misc]
     config = ConfigDict(allow_inf_nan=False)
     return {
         name: TypeAdapter(hints.get(name, Any), config=config)
@@ -27,7 +27,7 @@ def _adapters(cls: type) -> dict[str, TypeAdapter[Any]]:
 
 def _expected(cls: type, name: str) -> str:
     """The annotation of ``name`` as a user reads it (``int | None``, ``Sequence[int]``)."""
-    hint = typing.get_type_hints(cls.__init__).get(name)
+    hint = typing.get_type_hints(cls.__init__).get(name)  # type: ignore[misc]
     if hint is None:
         return "a JSON value"
     if isinstance(hint, type):

@@ -119,7 +119,9 @@ def save_detector(detector: BaseDetector, path: str | Path, *, overwrite: bool =
     return folder
 
 
-def _upgrade_params(cls: type, params: dict[str, Any], version: int) -> dict[str, Any]:
+def _upgrade_params(
+    cls: type[BaseDetector], params: dict[str, Any], version: int
+) -> dict[str, Any]:
     """Constructor parameters of a format-1 file (saved before presets existed) in today's terms:
     it ran the paper's settings (``preset="paper"``), and PLAD's / NovNorm's ``preset="cpu"`` is
     now ``preset="paper", budget="cpu"``."""

@@ -8,7 +8,7 @@ signature, and every fitted value against the shape, dtype and range the detecto
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import torch
@@ -28,7 +28,7 @@ class ModelFileError(ValueError):
     """A saved model that is corrupt, tampered with, or not one this anomalab can load."""
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
