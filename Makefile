@@ -36,10 +36,10 @@ browser:
 ## thread per core made each AutoEncoder cell ~2-4x slower (same results); set OMP_NUM_THREADS to
 ## override.
 demo: peers
-	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/anomalab bench --suite quick --out $(OUT)
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/anomalab bench --suite quick --out $(OUT) --allow-failures
 
 smoke: peers
-	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/anomalab bench --suite smoke --out runs/smoke
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/anomalab bench --suite smoke --out runs/smoke --allow-failures
 
 ## The default test run (unit, contract and integration tests; `slow` ones deselected).
 test: peers browser

@@ -142,11 +142,13 @@ class BaseDetector(BaseEstimator):
             raise ValueError(f"unknown predict_proba method {method!r}: use 'linear' or 'unify'")
         return np.column_stack([1.0 - prob, prob])
 
-    def save(self, path: str | Path) -> Path:
-        """Write ``config.json`` + ``weights.safetensors`` to the folder ``path`` (no pickle)."""
+    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write ``config.json`` + ``weights.safetensors`` to the folder ``path`` (no pickle);
+        files of those names that are not an anomalab model are replaced only with
+        ``overwrite=True``."""
         from anomalab.persistence import save_detector
 
-        return save_detector(self, path)
+        return save_detector(self, path, overwrite=overwrite)
 
     # ------------------------------------------------------------------------------ presets
     def recommended_params(self, shape: DataShape) -> dict[str, Any]:
@@ -316,8 +318,14 @@ class TorchDetector(BaseDetector):
 
     def _restore(self, tensors: dict[str, torch.Tensor]) -> None:
         self.device_ = resolve_device(self.device)
-        self.model_ = self._build_model()
         state = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
+        with torch.device("meta"):  # shapes first: a tampered size allocates nothing
+            expected = {k: tuple(v.shape) for k, v in self._build_model().state_dict().items()}
+        found = {k: tuple(v.shape) for k, v in state.items()}
+        if expected != found:
+            diff = sorted(set(expected.items()) ^ set(found.items()))[:3]
+            raise RuntimeError(f"weights differ from the model the parameters build: {diff}")
+        self.model_ = self._build_model()
         self.model_.load_state_dict(state)
         self.model_.to(self.device_).eval()
 

@@ -8,13 +8,16 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from anomalab.cli_errors import DEBUG_FLAG, OneLineErrors, fail, one_line, print_warning
+
 app = typer.Typer(
+    cls=OneLineErrors,
     help="anomalab: deep anomaly detection with faithful paper implementations and a benchmark.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -32,7 +35,7 @@ app.add_typer(detectors_app, name="detectors")
 app.add_typer(results_app, name="results")
 # Piped output (logs, CI) gets wide tables instead of Rich's 80-column default.
 console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DataRoot = Annotated[
     Path | None,
@@ -43,9 +46,20 @@ DataRoot = Annotated[
 ]
 
 
-def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code=1)
+@app.callback()
+def main(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            DEBUG_FLAG, help="Show a failing command's traceback instead of one error line."
+        ),
+    ] = False,
+) -> None:
+    """anomalab: deep anomaly detection with faithful paper implementations and a benchmark."""
+
+
+def _fail(message: str) -> NoReturn:
+    fail(message)
 
 
 def parse_params(pairs: list[str] | None) -> dict[str, Any]:
@@ -140,7 +154,20 @@ def _load_data(data: str, data_root: Path | None, label_column: str | None) -> A
     try:
         return load_dataset(data, data_root, label_column=label_column)
     except (FileNotFoundError, ValueError, KeyError) as exc:
-        _fail(str(exc))
+        _fail(one_line(exc))
+
+
+def _check_fit_out(out: Path, overwrite: bool) -> None:
+    """Refuse to save a model over a file, or into a user's folder (unless ``overwrite``)."""
+    from anomalab.persistence import is_model_folder
+
+    if out.exists() and not out.is_dir():
+        _fail(f"--out {out} is a file; give a folder to save the model in")
+    if out.is_dir() and any(out.iterdir()) and not overwrite and not is_model_folder(out):
+        _fail(
+            f"--out {out} is a non-empty folder that holds no anomalab model; choose another "
+            "folder, or pass --overwrite to write config.json and weights.safetensors into it"
+        )
 
 
 @app.command()
@@ -149,7 +176,7 @@ def fit(
         str, typer.Argument(help="Registered detector name (see `anomalab detectors list`).")
     ],
     data: Annotated[
-        str, typer.Argument(help="Catalog dataset name, or a CSV / Parquet / npz file.")
+        str, typer.Argument(help="Catalog dataset name, or a CSV / Parquet / npz / npy file.")
     ],
     out: Annotated[Path, typer.Option("--out", help="Folder to save the fitted model in.")],
     label_column: Annotated[
@@ -161,6 +188,12 @@ def fit(
     param: Annotated[
         list[str] | None, typer.Option("--param", help="Detector parameter key=value (repeatable).")
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", help="Save into --out even if it is a non-empty folder of other files."
+        ),
+    ] = False,
     data_root: DataRoot = None,
 ) -> None:
     """Fit a detector on a dataset and save it (config.json + weights.safetensors).
@@ -168,16 +201,18 @@ def fit(
     Semi-supervised and supervised detectors receive the dataset's labels (1 = anomaly, 0 = the
     rest); unsupervised and one-class detectors see the features only.
     """
+    from anomalab.params import check_params
     from anomalab.registry import get_spec
 
     try:
         spec = get_spec(detector)
-        params = parse_params(param)
+        params = check_params(spec.cls, parse_params(param))
         if "verbose" in spec.cls._get_param_names():
             params.setdefault("verbose", True)
         model = spec.cls(**params)
     except (KeyError, TypeError, ValueError) as exc:
-        _fail(str(exc.args[0]) if exc.args else str(exc))
+        _fail(one_line(exc))
+    _check_fit_out(out, overwrite)
     dataset = _load_data(data, data_root, label_column)
     y = None
     if spec.supervision in ("semi-supervised", "supervised"):
@@ -186,9 +221,9 @@ def fit(
         y = dataset.y
     try:
         model.fit(dataset.X, y)
-    except (TypeError, ValueError) as exc:
-        _fail(str(exc))
-    model.save(out)
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        _fail(f"fitting {spec.name} failed: {one_line(exc)}")
+    model.save(out, overwrite=True)  # _check_fit_out allowed this folder
     console.print(
         f"fitted {spec.name} on {dataset.name} ({dataset.X.shape[0]} rows); saved to {out}",
         highlight=False,
@@ -199,7 +234,7 @@ def fit(
 def score(
     model_dir: Annotated[Path, typer.Argument(help="Folder written by `anomalab fit`.")],
     data: Annotated[
-        str, typer.Argument(help="Catalog dataset name, or a CSV / Parquet / npz file.")
+        str, typer.Argument(help="Catalog dataset name, or a CSV / Parquet / npz / npy file.")
     ],
     out: Annotated[Path, typer.Option("--out", help="CSV file to write (score, label per row).")],
     label_column: Annotated[
@@ -216,15 +251,17 @@ def score(
     from anomalab import load
     from anomalab.metrics import auc_pr, auc_roc
 
+    if out.is_dir():
+        _fail(f"--out {out} is a folder; give the CSV file to write")
     try:
         model = load(model_dir)
     except (FileNotFoundError, ValueError, KeyError) as exc:
-        _fail(str(exc))
+        _fail(one_line(exc))
     dataset = _load_data(data, data_root, label_column)
     try:
         scores = model.decision_function(dataset.X)
-    except (TypeError, ValueError) as exc:
-        _fail(str(exc))
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        _fail(one_line(exc))
     frame = pd.DataFrame({"score": scores, "label": (scores > model.threshold_).astype(int)})
     if dataset.y is not None and dataset.kind != "image":
         frame["truth"] = dataset.y
@@ -306,16 +343,23 @@ def bench(
     retry_failed: Annotated[
         bool, typer.Option("--retry-failed", help="Run stored failed cells again.")
     ] = False,
+    allow_failures: Annotated[
+        bool,
+        typer.Option(
+            "--allow-failures", help="Exit 0 even when some cells failed (they stay reported)."
+        ),
+    ] = False,
     data_root: DataRoot = None,
 ) -> None:
     """Run a benchmark grid; print the leaderboard; write results.csv, report.md, report.html.
 
     Cells already in OUT/results.sqlite are skipped, so re-running finishes an interrupted run.
+    Exits 1 when any cell failed, unless --allow-failures.
     """
     from anomalab.bench.environment import environment, record_run
     from anomalab.bench.leaderboard import write_report
     from anomalab.bench.runner import run_cells
-    from anomalab.bench.store import CSV_FILE, STORE_FILE, ResultStore
+    from anomalab.bench.store import CSV_FILE, STORE_FILE, ResultStore, StoreError
     from anomalab.bench.suites import load_suite, suite_from_dict
     from anomalab.data import DataNotFoundError, resolve_data_root
 
@@ -343,8 +387,11 @@ def bench(
     except (KeyError, ValueError) as exc:
         _fail(str(exc.args[0]) if exc.args else str(exc))
     cells = chosen.cells()
-    out.mkdir(parents=True, exist_ok=True)
-    store = ResultStore(out / STORE_FILE)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        store = ResultStore(out / STORE_FILE)
+    except (StoreError, OSError) as exc:
+        _fail(one_line(exc))
     console.print(
         f"suite [bold]{chosen.name}[/]: {len(chosen.detectors)} detectors x {len(chosen.datasets)} "
         f"datasets x {len(chosen.seeds)} seeds = {len(cells)} cells ({chosen.protocol}); data root {root}",
@@ -396,8 +443,14 @@ def bench(
         f"wrote {out / CSV_FILE}, {report} and {report.with_suffix('.html')}",
         highlight=False,
     )
-    if summary.failed or (results["status"] != "ok").any():
-        err.print("[yellow]some cells failed: see the report's 'Failed cells' section[/]")
+    failed = int((results["status"] != "ok").sum())
+    if failed and allow_failures:
+        print_warning(f"{failed} cells failed: see the report's 'Failed cells' section")
+    elif failed:
+        _fail(
+            f"{failed} of {len(results)} cells failed: see the report's 'Failed cells' section "
+            "(--allow-failures exits 0 anyway)"
+        )
 
 
 def _terminate(signum: int, frame: Any) -> None:
@@ -515,12 +568,15 @@ def report(
 ) -> None:
     """Rewrite report.md, report.html and results.csv from a run's store; print the leaderboard."""
     from anomalab.bench.leaderboard import write_report
-    from anomalab.bench.store import CSV_FILE, STORE_FILE, ResultStore
+    from anomalab.bench.store import CSV_FILE, STORE_FILE, ResultStore, StoreError
 
     if not (out / STORE_FILE).is_file():
         _fail(f"no results store at {out / STORE_FILE}: run `anomalab bench --out {out}` first")
-    store = ResultStore(out / STORE_FILE)
-    results = store.frame()
+    try:
+        store = ResultStore(out / STORE_FILE)
+        results = store.frame()
+    except StoreError as exc:
+        _fail(str(exc))
     if results.empty:
         _fail(f"the store {out / STORE_FILE} holds no results yet")
     store.export_csv(out / CSV_FILE)

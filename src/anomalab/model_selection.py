@@ -130,9 +130,9 @@ class HoldoutSearch(BaseDetector):
     def _score(self, X: np.ndarray) -> np.ndarray:
         return np.asarray(self.best_estimator_.decision_function(X), dtype=np.float64)
 
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write the refitted winner (``best_estimator_``) to the folder ``path``."""
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.save(path)
+        return self.best_estimator_.save(path, overwrite=overwrite)

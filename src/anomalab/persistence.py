@@ -7,7 +7,6 @@ fitted arrays (keys ``fitted.*``).
 
 from __future__ import annotations
 
-import importlib
 import json
 import platform
 import warnings
@@ -19,11 +18,20 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from anomalab.persistence_checks import (
+    FORMAT,
+    FORMAT_VERSION,
+    ModelFileError,
+    check_config,
+    check_weights,
+    checked_params,
+    fitted_values,
+    resolve_class,
+)
+
 if TYPE_CHECKING:
     from anomalab.base import BaseDetector
 
-FORMAT = "anomalab-detector"
-FORMAT_VERSION = 2  # 2: presets (``preset``, ``budget``) and the fitted ``effective_params_``
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
 
@@ -43,8 +51,20 @@ def _jsonable(value: Any) -> Any:
     )
 
 
-def save_detector(detector: BaseDetector, path: str | Path) -> Path:
-    """Write a fitted detector to the folder ``path`` (created if needed); return the folder."""
+def is_model_folder(path: str | Path) -> bool:
+    """Whether ``path`` is a folder whose ``config.json`` is an anomalab detector config."""
+    try:
+        config = json.loads((Path(path) / CONFIG_FILE).read_text())
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(config, dict) and config.get("format") == FORMAT
+
+
+def save_detector(detector: BaseDetector, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write a fitted detector to the folder ``path`` (created if needed); return the folder.
+
+    A ``config.json`` or ``weights.safetensors`` there that is not an anomalab model is replaced
+    only with ``overwrite=True`` (``FileExistsError`` otherwise)."""
     from sklearn.utils.validation import check_is_fitted
 
     from anomalab import __version__
@@ -52,6 +72,14 @@ def save_detector(detector: BaseDetector, path: str | Path) -> Path:
 
     check_is_fitted(detector, "decision_scores_")
     folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"cannot save a detector to {folder}: it is a file, not a folder")
+    ours = [folder / CONFIG_FILE, folder / WEIGHTS_FILE]
+    if not overwrite and any(p.exists() for p in ours) and not is_model_folder(folder):
+        raise FileExistsError(
+            f"{folder} holds a {CONFIG_FILE} or {WEIGHTS_FILE} that is not an anomalab model; "
+            "save elsewhere or pass overwrite=True"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     tensors: dict[str, torch.Tensor] = {}
     model = getattr(detector, "model_", None)
@@ -91,23 +119,13 @@ def save_detector(detector: BaseDetector, path: str | Path) -> Path:
     return folder
 
 
-def _resolve_class(config: dict[str, Any]) -> type:
-    from anomalab.registry import get_detector_class
-
-    name = config.get("detector")
-    if name:
-        return get_detector_class(name)
-    module_name, _, qualname = str(config.get("class", "")).partition(":")
-    if not module_name.startswith("anomalab.") or not qualname:
-        raise ValueError(f"model config names no anomalab detector class: {config.get('class')!r}")
-    return getattr(importlib.import_module(module_name), qualname)
-
-
-def _upgrade_params(cls: type, params: dict[str, Any], version: Any) -> dict[str, Any]:
+def _upgrade_params(
+    cls: type[BaseDetector], params: dict[str, Any], version: int
+) -> dict[str, Any]:
     """Constructor parameters of a format-1 file (saved before presets existed) in today's terms:
     it ran the paper's settings (``preset="paper"``), and PLAD's / NovNorm's ``preset="cpu"`` is
     now ``preset="paper", budget="cpu"``."""
-    if isinstance(version, int | float) and version >= 2:
+    if version >= 2:
         return params
     names = set(cls._get_param_names())
     if "preset" in names:
@@ -118,7 +136,11 @@ def _upgrade_params(cls: type, params: dict[str, Any], version: Any) -> dict[str
 
 
 def load(path: str | Path) -> BaseDetector:
-    """Load a detector saved with ``detector.save(path)``."""
+    """Load a detector saved with ``detector.save(path)``.
+
+    Nothing in the folder is executed: the class must be a registered detector, and its
+    parameters and fitted values are checked before use (:class:`ModelFileError` otherwise).
+    """
     from anomalab import __version__
 
     folder = Path(path)
@@ -130,19 +152,14 @@ def load(path: str | Path) -> BaseDetector:
             raise FileNotFoundError(
                 f"incomplete saved detector in {folder}: {required.name} missing"
             )
+    where = str(config_path)
     try:
         config = json.loads(config_path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ModelFileError(
             f"corrupt saved detector: {config_path} is not valid JSON ({exc})"
-        ) from exc
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
-        raise ValueError(f"{config_path} is not an anomalab detector config")
-    if int(config.get("format_version", 0)) > FORMAT_VERSION:
-        raise ValueError(
-            f"{folder} was saved in format version {config['format_version']}, newer than this "
-            f"anomalab ({__version__}) reads ({FORMAT_VERSION}); upgrade anomalab"
-        )
+        ) from None
+    version = check_config(config, where)
     saved_version = config.get("versions", {}).get("anomalab")
     if saved_version and saved_version.split(".")[:2] != __version__.split(".")[:2]:
         warnings.warn(
@@ -152,26 +169,24 @@ def load(path: str | Path) -> BaseDetector:
     try:
         tensors = load_file(str(weights_path))
     except (SafetensorError, OSError, ValueError) as exc:
-        raise ValueError(f"corrupt saved detector: cannot read {weights_path} ({exc})") from exc
-    cls = _resolve_class(config)
-    params = _upgrade_params(cls, dict(config.get("params", {})), config.get("format_version"))
+        raise ModelFileError(
+            f"corrupt saved detector: cannot read {weights_path} ({exc})"
+        ) from None
+    cls = resolve_class(config, where)
+    params = checked_params(cls, _upgrade_params(cls, dict(config["params"]), version), where)
     detector = cls(**params)
-    for name, entry in config.get("fitted", {}).items():
-        if "array" in entry:
-            value: Any = tensors[entry["array"]].numpy()
-        elif "tensor" in entry:
-            value = tensors[entry["tensor"]]
-        else:
-            value = entry["value"]
-            if name == "input_shape_":
-                value = tuple(value)
+    for name, value in fitted_values(detector, config["fitted"], tensors, where).items():
         setattr(detector, name, value)
+    check_weights(tensors, str(weights_path))
     if hasattr(detector, "effective_params_"):
         detector._set_effective_params(detector.effective_params_)
-    elif hasattr(detector, "decision_scores_"):  # format 1: resolved as the fit did
+    else:  # format 1: resolved as the fit did
         detector._resolve_params(len(detector.decision_scores_))
     try:
         detector._restore(tensors)
-    except (RuntimeError, KeyError) as exc:
-        raise ValueError(f"saved weights in {folder} do not match {cls.__name__}: {exc}") from exc
+    except (RuntimeError, KeyError, ValueError, TypeError) as exc:
+        message = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise ModelFileError(
+            f"saved weights in {folder} do not match {cls.__name__}: {message}"
+        ) from exc
     return detector

@@ -177,7 +177,8 @@ def test_user_csv(tmp_path: Path) -> None:
     assert ds.X.dtype == np.float64 and ds.X.shape == (4, 5)
     assert ds.feature_names == ["a", "flag", "color=blue", "color=green", "color=red"]
     assert ds.y.tolist() == [0, 1, 0, 0] and ds.info.anomalies == 1
-    unlabeled = load_table(path)
+    with pytest.warns(UserWarning, match="'label' looks like labels"):
+        unlabeled = load_table(path)
     assert unlabeled.y is None and unlabeled.X.shape == (4, 6)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +43,33 @@ STORE_FILE = "results.sqlite"
 CSV_FILE = "results.csv"
 
 
+class StoreError(ValueError):
+    """A results store that cannot be used: damaged, empty, or not a results store."""
+
+
+def _store_error(path: Path, exc: sqlite3.DatabaseError) -> StoreError | None:
+    """The one-line error for a store SQLite cannot read (None for other errors: locks ...)."""
+    text = str(exc)
+    if type(exc) is sqlite3.DatabaseError or "malformed" in text or "not a database" in text:
+        return StoreError(f"{path} is damaged; move it aside or use another --out ({text})")
+    if text.startswith(("no such table", "no such column", "table results has no column")):
+        return StoreError(f"{path} is not an anomalab results store ({text})")
+    return None
+
+
 class ResultStore:
-    """Append-only store of cell results keyed by ``cell_key`` (re-running a cell replaces it)."""
+    """Append-only store of cell results keyed by ``cell_key`` (re-running a cell replaces it).
+
+    A file that SQLite cannot read, or a zero-byte one (never a store: SQLite writes its header
+    at once), raises :class:`StoreError` rather than being read or replaced as a new store."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        if self.path.is_file() and self.path.stat().st_size == 0:
+            raise StoreError(
+                f"{self.path} is empty (0 bytes), not a results store; move it aside or use "
+                "another --out"
+            )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
             cols = ", ".join(
@@ -55,10 +78,23 @@ class ResultStore:
             )
             con.execute(f"CREATE TABLE IF NOT EXISTS results ({cols})")
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=60)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection in one transaction (committed on success), closed afterwards."""
+        con = None
+        try:
+            con = sqlite3.connect(self.path, timeout=60)
+            con.execute("PRAGMA journal_mode=WAL")
+            with con:
+                yield con
+        except sqlite3.DatabaseError as exc:
+            error = _store_error(self.path, exc)
+            if error is None:
+                raise
+            raise error from exc
+        finally:
+            if con is not None:
+                con.close()
 
     def add(self, row: dict[str, Any]) -> None:
         """Insert or replace one cell's row; committed at once (a kill loses nothing stored)."""

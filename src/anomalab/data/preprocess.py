@@ -57,6 +57,25 @@ def one_hot(
     return pd.get_dummies(df, columns=columns, prefix_sep="=", dtype=dtype).astype(dtype)
 
 
+def check_mixed_columns(df: pd.DataFrame, what: str, *, first_line: int | None = None) -> None:
+    """Raise ``ValueError`` for a text column that is mostly numbers: a few stray cells would
+    otherwise one-hot encode every number into its own column. Names the column and the first
+    bad row (and its file line, given the line of the first data row)."""
+    for col in categorical_columns(df):
+        values = df[col]
+        present = values.notna().to_numpy()
+        parsed = pd.to_numeric(values, errors="coerce").notna().to_numpy()
+        bad = present & ~parsed
+        if not bad.any() or parsed.sum() <= present.sum() / 2:
+            continue
+        row = int(np.flatnonzero(bad)[0])
+        line = "" if first_line is None else f", line {row + first_line} of the file"
+        raise ValueError(
+            f"{what}: column {col!r} is numeric but for {int(bad.sum())} cell(s) that are not "
+            f"numbers, the first in row {row + 1}{line}: {values.iloc[row]!r}; fix or drop them"
+        )
+
+
 def check_missing(df: pd.DataFrame, what: str, *, allow_missing_categories: bool = False) -> None:
     """Raise ``ValueError`` naming the columns that hold NaN (or inf, for numeric columns).
 

@@ -330,6 +330,11 @@ class AnoRand(TorchDetector):
 
     def _prepare(self, X: np.ndarray, y: np.ndarray | None) -> None:
         self._check_params()
+        if y is not None and np.count_nonzero(y != 1) < 2:
+            raise ValueError(
+                f"AnoRand needs at least 2 rows not labeled anomalous (label 0 or -1) to learn "
+                f"normal data from; {np.count_nonzero(y == 1)} of {len(y)} rows are labeled 1"
+            )
         self.mean_, self.scale_ = standardization_stats(X, bool(self.hp_.standardize))
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
