@@ -489,10 +489,15 @@ class AnoRand(TorchDetector):
 
     def _score(self, X: np.ndarray) -> np.ndarray:
         self.model_.eval()
-        raw = self._predict_rows(self._score_batch, X)
         if self.alpha_source == "batch":
+            raw = self._predict_rows(self._score_batch, X)
             return self._final_score(raw, *self._fusion(raw))
-        return self._final_score(raw, self.alpha_, self.block_stats_)
+        out = np.empty(len(X), dtype=np.float64)
+        step = 64 * self.score_batch_size  # fuse block by block: no (n, 2) intermediate
+        for start in range(0, len(X), step):
+            raw = self._predict_rows(self._score_batch, X[start : start + step])
+            out[start : start + len(raw)] = self._final_score(raw, self.alpha_, self.block_stats_)
+        return out
 
     @staticmethod
     def _fusion(raw: np.ndarray) -> tuple[float, dict[str, float]]:

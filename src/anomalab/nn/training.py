@@ -314,6 +314,8 @@ def predict_in_chunks(
         rows = X[start : start + chunk_size]
         if transform is not None:
             rows = transform(rows)
+        if not rows.flags.writeable:  # a read-only memmap: torch wants its own copy
+            rows = np.array(rows)
         chunk = torch.as_tensor(rows, dtype=dtype).to(device)
         result = fn(chunk).detach().to("cpu", torch.float64).numpy()
         if out is None:
