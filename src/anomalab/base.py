@@ -63,6 +63,24 @@ class BaseDetector(BaseEstimator):
     device: str
     verbose: bool
 
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's estimator tags: an outlier detector on dense, finite, numeric 2-D
+        input (images as 3-D / 4-D arrays for image detectors); labels are binary as sklearn
+        reads them (1 = labeled anomaly, 0 = unlabeled; -1 = labeled normal is ours)."""
+        from sklearn.utils import ClassifierTags
+
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "outlier_detector"
+        tags.input_tags.two_d_array = True
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        tags.input_tags.string = False
+        tags.input_tags.categorical = False
+        tags.target_tags.required = self.requires_labeled_anomaly
+        tags.classifier_tags = ClassifierTags(multi_class=False)  # y in {0, 1} in the checks
+        tags.non_deterministic = getattr(self, "random_state", None) is None
+        return tags
+
     # ----------------------------------------------------------------------------- public API
     def fit(
         self, X: Any, y: Any = None, *, validation: tuple[Any, Any] | None = None
@@ -244,8 +262,8 @@ class BaseDetector(BaseEstimator):
         arr = check_array(X, dtype=dtype)
         if arr.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {arr.shape[1]} features, but {type(self).__name__} was fitted with "
-                f"{self.n_features_in_} features"
+                f"X has {arr.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input (the number it was fitted with)"
             )
         return arr
 

@@ -58,19 +58,20 @@ def check_array(
         prefix = "empty input: " if n == 0 else ""
         raise ValueError(
             f"{prefix}{name} has {n} sample(s) (shape={arr.shape}) while a minimum of "
-            f"{min_samples} is required"
+            f"{min_samples} is required."
         )
     if image:
         arr = _as_images(arr, name=name, image_shape=image_shape)
     elif arr.ndim != 2:
         raise ValueError(
             f"{name} must be 2-D (n_samples, n_features), got {arr.ndim}-D array of shape "
-            f"{arr.shape}; reshape a single sample with X.reshape(1, -1)"
+            f"{arr.shape}; Reshape your data: X.reshape(1, -1) for a single sample, "
+            "X.reshape(-1, 1) for a single feature"
         )
     if arr.shape[-1] == 0:
         raise ValueError(
             f"empty input: {name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 "
-            "is required"
+            "is required."
         )
     if not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float64)
@@ -168,7 +169,8 @@ def check_labels(
     if y is None:
         if require_anomaly:
             raise ValueError(
-                f"{detector} needs labels y with at least one labeled anomaly (label 1); got y=None"
+                f"{detector} requires y to be passed, but the target y is None (y=None): it "
+                "needs labels with at least one labeled anomaly (label 1)"
             )
         return None
     if hasattr(y, "to_numpy"):
@@ -180,10 +182,17 @@ def check_labels(
         raise ValueError(f"y must be 1-D, got shape {arr.shape}")
     if arr.shape[0] != n_samples:
         raise ValueError(f"y has {arr.shape[0]} labels but X has {n_samples} samples")
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
     ):
-        raise TypeError(f"y must be numeric labels in {{-1, 0, 1}}, got dtype {arr.dtype}")
+        raise TypeError(
+            f"Unknown label type: y must be numeric labels in {{-1, 0, 1}}, got dtype {arr.dtype}"
+        )
     if np.issubdtype(arr.dtype, np.floating):
         if not np.all(np.isfinite(arr)):
             raise ValueError("y contains NaN or infinity; labels must be -1, 0 or 1")
