@@ -205,6 +205,11 @@ def check_labels(
             f"labels outside {{-1, 0, 1}} in y: {bad.tolist()[:10]} (1 = labeled anomaly, "
             "0 = unlabeled, -1 = labeled normal)"
         )
+    if arr.size and np.all(arr == 1):
+        raise ValueError(
+            f"all {arr.size} rows of y are labeled anomalies (label 1): {detector} needs normal "
+            "or unlabeled rows (label -1 or 0) to learn what is normal"
+        )
     if require_anomaly and not np.any(arr == 1):
         raise ValueError(
             f"no labeled anomaly (label 1) in y: {detector} needs at least one labeled anomaly"
