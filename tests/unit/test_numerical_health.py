@@ -89,3 +89,13 @@ def test_scores_that_overflow_are_a_clear_error() -> None:
     with pytest.raises(ValueError, match=r"scores are NaN or infinite \(first at row 0\)"):
         det.decision_function(X * 1e30)
     assert np.isfinite(det.decision_function(X)).all()
+
+
+def test_zsum_scale_ignores_float32_rounding() -> None:
+    """A spread of training scores within float32 rounding is no spread: dividing by it would
+    turn rounding noise into ranks (the score-guided and AnoRand "zsum" scores)."""
+    from anomalab.detectors.score_fusion import robust_location_scale
+
+    noise = 0.5 + np.array([0.0, 1e-9, -1e-9, 2e-9, 0.0, -2e-9])
+    assert robust_location_scale(noise) == (pytest.approx(0.5), 1.0)
+    assert robust_location_scale(np.array([0.0, 1.0, 2.0, 3.0]))[1] == pytest.approx(1.5)

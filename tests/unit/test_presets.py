@@ -131,7 +131,13 @@ def test_cell_keys_leave_the_paper_preset_out() -> None:
 
 
 def test_paper_suites_pin_the_paper_preset() -> None:
-    for name in ("sgae-paper", "devnet-paper", "anorand-supervised", "plad-tabular", "novnorm-images"):
+    for name in (
+        "sgae-paper",
+        "devnet-paper",
+        "anorand-supervised",
+        "plad-tabular",
+        "novnorm-images",
+    ):
         suite = load_suite(name)
         registered = [p for d, p, _ in suite.detectors if d in anomalab.list_detectors()]
         assert registered and all(p.get("preset") == "paper" for p in registered), name
