@@ -8,7 +8,7 @@ Labels given to ``fit``: 1 = labeled anomaly, 0 = unlabeled, -1 = labeled normal
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, ClassVar
@@ -18,6 +18,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from anomalab.health import check_scores, check_training_scores
 from anomalab.nn.runtime import resolve_device, resolve_seed, seeded
 from anomalab.nn.training import predict_in_chunks, validation_split
 from anomalab.presets import DataShape, check_preset
@@ -51,12 +52,34 @@ class BaseDetector(BaseEstimator):
     #: Bumped whenever ``recommended_params`` changes, so that a benchmark cell run under the old
     #: recommended rules is not mistaken for one under the new (it enters the cell key).
     recommended_revision: ClassVar[int] = 1
+    #: The floating type the model computes in: inputs beyond its range are rejected.
+    compute_dtype: ClassVar[type[np.floating]] = np.float32
+    #: Fewest training rows ``fit`` accepts.
+    min_fit_samples: ClassVar[int] = 2
 
     preset: str
     contamination: float | str
     random_state: int | None
     device: str
     verbose: bool
+
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's estimator tags: an outlier detector on dense, finite, numeric 2-D
+        input (images as 3-D / 4-D arrays for image detectors); labels are binary as sklearn
+        reads them (1 = labeled anomaly, 0 = unlabeled; -1 = labeled normal is ours)."""
+        from sklearn.utils import ClassifierTags
+
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "outlier_detector"
+        tags.input_tags.two_d_array = True
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        tags.input_tags.string = False
+        tags.input_tags.categorical = False
+        tags.target_tags.required = self.requires_labeled_anomaly
+        tags.classifier_tags = ClassifierTags(multi_class=False)  # y in {0, 1} in the checks
+        tags.non_deterministic = getattr(self, "random_state", None) is None
+        return tags
 
     # ----------------------------------------------------------------------------- public API
     def fit(
@@ -81,7 +104,9 @@ class BaseDetector(BaseEstimator):
             self._fit(X, labels)
         finally:
             self._validation = None
-        self.decision_scores_ = self._score(X).astype(np.float64, copy=False)
+        scores = self._score(X).astype(np.float64, copy=False)
+        check_training_scores(scores, X, type(self).__name__)
+        self.decision_scores_ = scores
         self._set_threshold()
         return self
 
@@ -108,7 +133,9 @@ class BaseDetector(BaseEstimator):
         """Anomaly scores of ``X``: higher = more anomalous."""
         check_is_fitted(self, "decision_scores_")
         X = self._check_X(X, fitting=False)
-        return self._score(X).astype(np.float64, copy=False)
+        scores = self._score(X).astype(np.float64, copy=False)
+        check_scores(scores, type(self).__name__)
+        return scores
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Alias of :meth:`decision_function` (higher = more anomalous, unlike scikit-learn's)."""
@@ -213,25 +240,32 @@ class BaseDetector(BaseEstimator):
 
     def _check_X(self, X: Any, *, fitting: bool) -> np.ndarray:
         image_shape = getattr(self, "image_shape", None)
+        dtype = self.compute_dtype
         if fitting:
-            arr = check_array(X, image=self._is_image_detector, image_shape=image_shape)
+            arr = check_array(
+                X,
+                image=self._is_image_detector,
+                image_shape=image_shape,
+                dtype=dtype,
+                min_samples=self.min_fit_samples,
+            )
             self.n_features_in_ = int(np.prod(arr.shape[1:]))
             self.input_shape_ = tuple(int(s) for s in arr.shape[1:])
             return arr
         if self._is_image_detector:
             declared = image_shape if image_shape is not None else self.input_shape_
-            arr = check_array(X, image=True, image_shape=declared)
+            arr = check_array(X, image=True, image_shape=declared, dtype=dtype)
             if tuple(arr.shape[1:]) != tuple(self.input_shape_):
                 raise ValueError(
                     f"image shape mismatch: X has images of shape {tuple(arr.shape[1:])}, but the "
                     f"detector was fitted on {tuple(self.input_shape_)}"
                 )
             return arr
-        arr = check_array(X)
+        arr = check_array(X, dtype=dtype)
         if arr.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {arr.shape[1]} features, but {type(self).__name__} was fitted with "
-                f"{self.n_features_in_} features"
+                f"X has {arr.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input (the number it was fitted with)"
             )
         return arr
 
@@ -308,13 +342,20 @@ class TorchDetector(BaseDetector):
 
     def _score(self, X: np.ndarray) -> np.ndarray:
         self.model_.eval()
-        scores = predict_in_chunks(
-            self._score_batch,
-            self._transform(X),
+        return self._predict_rows(self._score_batch, X).reshape(-1)
+
+    def _predict_rows(
+        self, fn: Callable[[torch.Tensor], torch.Tensor], X: np.ndarray
+    ) -> np.ndarray:
+        """``fn`` over validated ``X`` in chunks of ``score_batch_size`` rows, each chunk put
+        through the fitted preprocessing on its own (streams any row count, also a memmap)."""
+        return predict_in_chunks(
+            fn,
+            X,
             device=self.device_,
             chunk_size=self.score_batch_size,
+            transform=self._transform,
         )
-        return scores.reshape(-1)
 
     def _restore(self, tensors: dict[str, torch.Tensor]) -> None:
         self.device_ = resolve_device(self.device)

@@ -10,55 +10,129 @@ import numpy as np
 LABEL_VALUES = (-1, 0, 1)
 
 
+#: Rows per block when scanning large inputs (bounded extra memory, also for ``np.memmap``).
+SCAN_ROWS = 65536
+
+
 def check_array(
     X: Any,
     *,
     name: str = "X",
     image: bool = False,
     image_shape: Sequence[int] | None = None,
+    dtype: Any = None,
+    min_samples: int = 1,
 ) -> np.ndarray:
     """Return ``X`` as a finite float array (a copy when conversion is needed; never modified).
 
     Tabular detectors get a 2-D ``(n_samples, n_features)`` array. Image detectors (``image=True``)
     accept ``(N, H, W)``, ``(N, C, H, W)`` or flattened ``(N, C*H*W)`` when ``image_shape`` is
-    declared, and get ``(N, C, H, W)`` back.
+    declared, and get ``(N, C, H, W)`` back. ``dtype`` (e.g. ``np.float32``, what the detector
+    computes in) rejects values that are finite here but would overflow there. A float array
+    (also a ``np.memmap``) is checked block by block and returned without a copy.
     """
     if X is None:
         raise TypeError(f"{name} is None: expected an array of shape (n_samples, n_features)")
+    if _is_sparse(X):
+        raise TypeError(
+            f"sparse input is not supported: {name} is a {type(X).__name__}; "
+            "pass a dense array (X.toarray())"
+        )
     if hasattr(X, "to_numpy"):  # pandas DataFrame / Series
         X = X.to_numpy()
     try:
         arr = np.asarray(X)
     except Exception as exc:  # ragged lists and the like
         raise TypeError(f"{name} could not be converted to a numeric array: {exc}") from exc
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise ValueError(f"Complex data not supported: {name} has dtype {arr.dtype}")
+    if arr.dtype == object:
+        arr = _object_as_float(arr, name)
+    if not (np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)):
         raise TypeError(
             f"{name} must be numeric, got dtype {arr.dtype}; encode categorical columns first "
             "(anomalab.data.load_table one-hot encodes them)"
         )
-    if arr.ndim == 0 or arr.shape[0] == 0:
-        raise ValueError(f"empty input: {name} has 0 samples (shape {arr.shape})")
+    if arr.ndim == 0 or arr.shape[0] < min_samples:
+        n = 0 if arr.ndim == 0 else arr.shape[0]
+        prefix = "empty input: " if n == 0 else ""
+        raise ValueError(
+            f"{prefix}{name} has {n} sample(s) (shape={arr.shape}) while a minimum of "
+            f"{min_samples} is required."
+        )
     if image:
         arr = _as_images(arr, name=name, image_shape=image_shape)
     elif arr.ndim != 2:
         raise ValueError(
             f"{name} must be 2-D (n_samples, n_features), got {arr.ndim}-D array of shape "
-            f"{arr.shape}; reshape a single sample with X.reshape(1, -1)"
+            f"{arr.shape}; Reshape your data: X.reshape(1, -1) for a single sample, "
+            "X.reshape(-1, 1) for a single feature"
         )
     if arr.shape[-1] == 0:
-        raise ValueError(f"empty input: {name} has 0 features (shape {arr.shape})")
+        raise ValueError(
+            f"empty input: {name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 "
+            "is required."
+        )
     if not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float64)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        first = np.argwhere(bad)[0].tolist()
-        raise ValueError(
-            f"{name} contains NaN or infinity in {int(bad.sum())} entries (first at index "
-            f"{tuple(first)}); impute or drop them before fitting"
-        )
+    check_finite(arr, name=name, dtype=dtype)
     return arr
+
+
+def check_finite(arr: np.ndarray, *, name: str = "X", dtype: Any = None) -> None:
+    """Raise ``ValueError`` for NaN / infinity, or for values outside ``dtype``'s range, scanning
+    ``arr`` in blocks of rows (no full-size temporary)."""
+    limit = float(np.finfo(dtype).max) if dtype is not None else None
+    if limit is not None and np.finfo(arr.dtype).max <= limit:
+        limit = None  # arr's own type cannot hold larger values
+    step = max(1, SCAN_ROWS * 64 // max(1, int(np.prod(arr.shape[1:]))))
+    for start in range(0, arr.shape[0], step):
+        block = arr[start : start + step]
+        bad = ~np.isfinite(block)
+        if bad.any():
+            first = np.argwhere(bad)[0]
+            first[0] += start
+            count = int(bad.sum()) + _count_bad(arr[start + step :])
+            raise ValueError(
+                f"{name} contains NaN or infinity in {count} entries (first at index "
+                f"{tuple(first.tolist())}); impute or drop them before fitting"
+            )
+        if limit is not None:
+            big = np.abs(block) > limit
+            if big.any():
+                at = np.argwhere(big)[0]
+                value = float(block[tuple(at)])
+                at[0] += start
+                raise ValueError(
+                    f"{name} has values beyond the {np.dtype(dtype).name} range the detector "
+                    f"computes in (|x| > {limit:.3g}), e.g. {value:.3g} at index "
+                    f"{tuple(at.tolist())}; rescale these features"
+                )
+
+
+def _count_bad(rest: np.ndarray) -> int:
+    step = max(1, SCAN_ROWS * 64 // max(1, int(np.prod(rest.shape[1:]))))
+    return sum(int((~np.isfinite(rest[i : i + step])).sum()) for i in range(0, rest.shape[0], step))
+
+
+def _is_sparse(X: Any) -> bool:
+    try:
+        from scipy import sparse
+    except ImportError:  # pragma: no cover - scipy is a dependency
+        return False
+    return bool(sparse.issparse(X))
+
+
+def _object_as_float(arr: np.ndarray, name: str) -> np.ndarray:
+    """Numbers held in an object array as float64 (scikit-learn's rule); anything else is a
+    ``TypeError`` naming the entry's problem."""
+    try:
+        return arr.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must be numeric, got dtype object with a non-numeric entry ({exc}); "
+            "encode categorical columns first (anomalab.data.load_table one-hot encodes them)"
+        ) from None
 
 
 def _as_images(arr: np.ndarray, *, name: str, image_shape: Sequence[int] | None) -> np.ndarray:
@@ -95,7 +169,8 @@ def check_labels(
     if y is None:
         if require_anomaly:
             raise ValueError(
-                f"{detector} needs labels y with at least one labeled anomaly (label 1); got y=None"
+                f"{detector} requires y to be passed, but the target y is None (y=None): it "
+                "needs labels with at least one labeled anomaly (label 1)"
             )
         return None
     if hasattr(y, "to_numpy"):
@@ -107,10 +182,17 @@ def check_labels(
         raise ValueError(f"y must be 1-D, got shape {arr.shape}")
     if arr.shape[0] != n_samples:
         raise ValueError(f"y has {arr.shape[0]} labels but X has {n_samples} samples")
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
     ):
-        raise TypeError(f"y must be numeric labels in {{-1, 0, 1}}, got dtype {arr.dtype}")
+        raise TypeError(
+            f"Unknown label type: y must be numeric labels in {{-1, 0, 1}}, got dtype {arr.dtype}"
+        )
     if np.issubdtype(arr.dtype, np.floating):
         if not np.all(np.isfinite(arr)):
             raise ValueError("y contains NaN or infinity; labels must be -1, 0 or 1")
@@ -122,6 +204,11 @@ def check_labels(
         raise ValueError(
             f"labels outside {{-1, 0, 1}} in y: {bad.tolist()[:10]} (1 = labeled anomaly, "
             "0 = unlabeled, -1 = labeled normal)"
+        )
+    if arr.size and np.all(arr == 1):
+        raise ValueError(
+            f"all {arr.size} rows of y are labeled anomalies (label 1): {detector} needs normal "
+            "or unlabeled rows (label -1 or 0) to learn what is normal"
         )
     if require_anomaly and not np.any(arr == 1):
         raise ValueError(

@@ -223,6 +223,37 @@ def test_bad_inputs_rejected_with_clear_messages(spec: DetectorSpec) -> None:
             det.decision_function(data.X_test[..., :-2, :-2])
 
 
+@each
+def test_scores_stream_in_chunks_from_a_memmap_and_ignore_row_order(
+    spec: DetectorSpec, tmp_path
+) -> None:
+    """Scoring streams: the fitted preprocessing sees at most ``score_batch_size`` rows at a
+    time (no whole-input copy), and scoring in chunks of 7 rows, from a ``np.memmap``, or with
+    the rows shuffled gives each row the score it gets when the whole array is scored at once."""
+    det, data, scores = fitted(spec.name)
+    X = data.X_test
+    np.save(tmp_path / "x.npy", X)
+    memmap = np.load(tmp_path / "x.npy", mmap_mode="r")
+    order = np.random.default_rng(0).permutation(len(X))
+    tol = {"rtol": 1e-5, "atol": 1e-6 * float(np.abs(scores).max())}
+    seen: list[int] = []
+    transform = det._transform
+
+    def spy(rows: np.ndarray) -> np.ndarray:
+        seen.append(len(rows))
+        return transform(rows)
+
+    det.score_batch_size, det._transform = 7, spy
+    try:
+        chunked = det.decision_function(X)
+    finally:
+        del det.score_batch_size, det._transform
+    assert seen and max(seen) <= 7, f"the preprocessing saw {max(seen)} rows at once"
+    np.testing.assert_allclose(chunked, scores, **tol)
+    np.testing.assert_allclose(det.decision_function(memmap), scores, **tol)
+    np.testing.assert_allclose(det.decision_function(X[order]), scores[order], **tol)
+
+
 def test_unfitted_detector_raises_not_fitted() -> None:
     from sklearn.exceptions import NotFittedError
 

@@ -21,7 +21,7 @@ def test_check_array_accepts_dataframes_and_ints_without_copying_semantics() -> 
     [
         (None, TypeError, "None"),
         (np.zeros((0, 3)), ValueError, "empty input"),
-        (np.zeros((3, 0)), ValueError, "0 features"),
+        (np.zeros((3, 0)), ValueError, r"0 feature\(s\)"),
         (np.zeros(3), ValueError, "2-D"),
         (np.zeros((2, 2, 2)), ValueError, "2-D"),
         (np.array([[1.0, np.nan]]), ValueError, "NaN or infinity"),
@@ -31,6 +31,51 @@ def test_check_array_accepts_dataframes_and_ints_without_copying_semantics() -> 
 def test_check_array_rejects(X, error, match) -> None:
     with pytest.raises(error, match=match):
         check_array(X)
+
+
+def test_check_array_complex_sparse_and_object_input() -> None:
+    from scipy import sparse
+
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        check_array(np.ones((3, 2)) + 1j)
+    with pytest.raises(TypeError, match="sparse input is not supported"):
+        check_array(sparse.csr_matrix(np.eye(3)))
+    numbers = np.array([[1, 2.5], [3, 4]], dtype=object)  # numbers held as objects: accepted
+    np.testing.assert_array_equal(check_array(numbers), [[1.0, 2.5], [3.0, 4.0]])
+    with pytest.raises(TypeError, match="numeric.*could not convert"):
+        check_array(np.array([[1, "a"]], dtype=object))
+
+
+def test_check_array_rejects_values_beyond_the_compute_dtype() -> None:
+    X = np.ones((4, 3))
+    X[2, 1] = 1e39  # finite in float64, infinite in float32
+    assert check_array(X) is X
+    with pytest.raises(ValueError, match=r"float32 range.*1e\+39 at index \(2, 1\)"):
+        check_array(X, dtype=np.float32)
+    X[2, 1] = 3e38
+    assert check_array(X.astype(np.float32), dtype=np.float32).dtype == np.float32
+
+
+def test_check_array_scans_blocks_and_names_the_first_bad_entry(tmp_path, monkeypatch) -> None:
+    import anomalab.validation as validation
+
+    monkeypatch.setattr(validation, "SCAN_ROWS", 1)  # blocks of 64 rows for one feature
+    path = tmp_path / "x.npy"
+    X = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(500, 1))
+    X[:] = 1.0
+    X[300, 0] = np.nan
+    X[450, 0] = np.inf
+    with pytest.raises(ValueError, match=r"in 2 entries \(first at index \(300, 0\)\)"):
+        check_array(np.load(path, mmap_mode="r"))
+    X[300, 0] = X[450, 0] = 0.0
+    X.flush()
+    mm = np.load(path, mmap_mode="r")
+    assert np.shares_memory(check_array(mm), mm)  # a float memmap is not copied
+
+
+def test_check_array_minimum_samples() -> None:
+    with pytest.raises(ValueError, match=r"1 sample\(s\).*minimum of 2"):
+        check_array(np.zeros((1, 3)), min_samples=2)
 
 
 def test_images() -> None:

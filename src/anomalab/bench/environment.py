@@ -89,10 +89,13 @@ def environment(**execution: Any) -> dict[str, Any]:
 
 def record_run(out_dir: Path, entry: dict[str, Any]) -> Path:
     """Append one run's environment to ``out_dir/run.json``."""
+    from anomalab.bench.atomic import locked, write_text
+
     path = Path(out_dir) / RUN_FILE
-    runs = read_runs(out_dir)
-    runs.append(entry)
-    path.write_text(json.dumps({"runs": runs}, indent=2, default=str) + "\n")
+    with locked(path.parent):  # concurrent runs on one folder each append their entry
+        runs = read_runs(out_dir)
+        runs.append(entry)
+        write_text(path, json.dumps({"runs": runs}, indent=2, default=str) + "\n")
     return path
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from anomalab.bench import figures
+from anomalab.bench import atomic, figures
 from anomalab.bench.environment import read_runs
 from anomalab.bench.leaderboard import METRICS, failures, leaderboard, per_dataset
 from anomalab.bench.stats import compare
@@ -386,9 +386,10 @@ def write_reports(
     for section in sections:
         for kind, value in section.blocks:
             if kind == "figure":
-                (figure_dir / f"{value.name}.png").write_bytes(value.png)
+                with atomic.atomic_write(figure_dir / f"{value.name}.png") as tmp:
+                    tmp.write_bytes(value.png)
     md = out_dir / "report.md"
-    md.write_text(to_markdown(title, sections))
+    atomic.write_text(md, to_markdown(title, sections))
     page = out_dir / "report.html"
-    page.write_text(to_html(title, sections))
+    atomic.write_text(page, to_html(title, sections))
     return md, page

@@ -232,9 +232,13 @@ def run_cell(
     return row
 
 
-def _worker_init(threads: int) -> None:
+def _worker_init(threads: int, parent_pid: int | None = None) -> None:
     import torch
 
+    if parent_pid is not None:
+        from anomalab.bench.lifeline import die_with_parent
+
+        die_with_parent(parent_pid)  # a kill -9 of the run must not leave its workers behind
     torch.set_num_threads(threads)
 
 
@@ -328,7 +332,9 @@ def _run_local_pool(
     threads: int | None = None,
 ) -> None:
     threads = threads or max(1, (os.cpu_count() or 1) // jobs)
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(threads,))
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, initializer=_worker_init, initargs=(threads, os.getpid())
+    )
     queue = list(pending)
     running: dict[Future[dict[str, Any]], Cell] = {}
     try:

@@ -137,6 +137,9 @@ class ResultStore:
 
     def export_csv(self, path: str | Path, keys: Iterable[str] | None = None) -> Path:
         """Write the rows to ``path`` as CSV."""
+        from anomalab.bench.atomic import atomic_write
+
         path = Path(path)
-        self.frame(keys).drop(columns=["cell_key"]).to_csv(path, index=False)
+        with atomic_write(path) as tmp:  # a concurrent run or reader never sees half a file
+            self.frame(keys).drop(columns=["cell_key"]).to_csv(tmp, index=False)
         return path

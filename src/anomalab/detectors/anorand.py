@@ -489,14 +489,20 @@ class AnoRand(TorchDetector):
         """(y_AE, y_mlp) of ``X``: the autoencoder's and the MLP's anomaly probabilities."""
         X = self._check_X(X, fitting=False)
         self.model_.eval()
-        return self.block_scores_transformed(self._transform(X))
+        raw = self._predict_rows(self._score_batch, X)
+        return expit(raw[:, 0]), expit(raw[:, 1])
 
     def _score(self, X: np.ndarray) -> np.ndarray:
         self.model_.eval()
-        raw = self.raw_block_scores_transformed(self._transform(X))
         if self.alpha_source == "batch":
+            raw = self._predict_rows(self._score_batch, X)
             return self._final_score(raw, *self._fusion(raw))
-        return self._final_score(raw, self.alpha_, self.block_stats_)
+        out = np.empty(len(X), dtype=np.float64)
+        step = 64 * self.score_batch_size  # fuse block by block: no (n, 2) intermediate
+        for start in range(0, len(X), step):
+            raw = self._predict_rows(self._score_batch, X[start : start + step])
+            out[start : start + len(raw)] = self._final_score(raw, self.alpha_, self.block_stats_)
+        return out
 
     @staticmethod
     def _fusion(raw: np.ndarray) -> tuple[float, dict[str, float]]:

@@ -16,7 +16,7 @@ from torch import nn
 from anomalab.base import TorchDetector
 from anomalab.data.preprocess import standardization_stats
 from anomalab.nn.blocks import mlp
-from anomalab.nn.training import make_optimizer, predict_in_chunks, train_loop
+from anomalab.nn.training import make_optimizer, train_loop
 from anomalab.presets import DataShape, budget_epochs
 from anomalab.registry import register
 
@@ -202,4 +202,4 @@ class AutoEncoder(TorchDetector):
         """Latent codes of ``X`` (after the fitted standardisation)."""
         X = self._check_X(X, fitting=False)
         self.model_.eval()
-        return predict_in_chunks(self.model_.encoder, self._transform(X), device=self.device_)
+        return self._predict_rows(self.model_.encoder, X)

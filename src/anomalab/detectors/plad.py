@@ -374,7 +374,13 @@ class PLAD(TorchDetector):
         if not images:
             return super()._check_X(X, fitting=fitting)
         declared = self.image_shape if fitting else self.input_shape_
-        arr = check_array(X, image=True, image_shape=declared)
+        arr = check_array(
+            X,
+            image=True,
+            image_shape=declared,
+            dtype=self.compute_dtype,
+            min_samples=self.min_fit_samples if fitting else 1,
+        )
         if fitting:
             if arr.shape[2] != arr.shape[3]:
                 raise ValueError(f"PLAD's LeNet needs square images, got {arr.shape[1:]}")

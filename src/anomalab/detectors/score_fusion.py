@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 
+#: A spread below this fraction of the values' magnitude is float32 rounding (the scores come
+#: from float32 networks), not a spread: dividing by it would blow rounding up into ranks.
+RESOLUTION = 1e-6
+
 
 def robust_location_scale(values: np.ndarray) -> tuple[float, float]:
-    """(median, interquartile range) of ``values``; a zero range becomes 1."""
+    """(median, interquartile range) of ``values``; a range of zero, or within float32 rounding
+    of the values' magnitude, becomes 1."""
     q1, med, q3 = np.percentile(np.asarray(values, dtype=np.float64), [25, 50, 75])
-    return float(med), float(q3 - q1) if q3 > q1 else 1.0
+    spread = float(q3 - q1)
+    return float(med), spread if spread > RESOLUTION * max(abs(q1), abs(q3)) else 1.0
 
 
 def fit_zsum(first: np.ndarray, second: np.ndarray) -> dict[str, float]:

@@ -173,7 +173,8 @@ def train_loop(
         for epoch in range(epochs):
             model.train()
             total, count = 0.0, 0
-            for idx in _batch_indices(n, batch_size, generator, steps_per_epoch, balance_on):
+            batches = _batch_indices(n, batch_size, generator, steps_per_epoch, balance_on)
+            for step, idx in enumerate(batches, start=1):
                 if drop_last and len(idx) < batch_size and count > 0:
                     continue
                 batch = tuple(t[idx].to(device, non_blocking=True) for t in tensors)
@@ -181,8 +182,9 @@ def train_loop(
                 loss = loss_fn(batch)
                 if not torch.isfinite(loss):
                     raise FloatingPointError(
-                        f"non-finite training loss at epoch {epoch + 1}: {loss.item()}; "
-                        "lower the learning rate or scale the inputs"
+                        f"non-finite training loss at epoch {epoch + 1}, step {step}: "
+                        f"{loss.item()}; lower the learning rate (lr={_lr(optimizer)}) or "
+                        "scale the inputs"
                     )
                 loss.backward()
                 if grad_clip is not None and clip_per_tensor:
@@ -192,6 +194,7 @@ def train_loop(
                 elif grad_clip is not None:
                     nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
                 optimizer.step()
+                check_parameters_finite(model, optimizer, epoch + 1, step)
                 total += float(loss.detach()) * len(idx)
                 count += len(idx)
             if scheduler is not None:
@@ -225,6 +228,28 @@ def train_loop(
     if history.best_epoch is None:
         history.best_epoch = history.epochs_run - 1
     return history
+
+
+def check_parameters_finite(
+    model: nn.Module, optimizer: torch.optim.Optimizer, epoch: int, step: int
+) -> None:
+    """Raise ``FloatingPointError`` if any weight of ``model`` is NaN or infinite (after the
+    optimizer step ``step`` of ``epoch``, both 1-based); one device sync per call.
+
+    The float64 sum of all weights is finite exactly when every weight is (NaN and +-inf
+    propagate; float32 values cannot overflow a float64 sum), and costs one reduction per
+    tensor."""
+    sums = [p.detach().sum(dtype=torch.float64) for p in model.parameters()]
+    if sums and not bool(torch.isfinite(torch.stack(sums).sum())):
+        raise FloatingPointError(
+            f"training diverged at epoch {epoch}, step {step}: the model's weights became NaN "
+            f"or infinite after the optimizer step; lower the learning rate "
+            f"(lr={_lr(optimizer)}) or scale the inputs"
+        )
+
+
+def _lr(optimizer: torch.optim.Optimizer) -> float:
+    return float(optimizer.param_groups[0].get("lr", float("nan")))
 
 
 def _monitored(
@@ -281,10 +306,25 @@ def predict_in_chunks(
     device: torch.device,
     chunk_size: int = 4096,
     dtype: torch.dtype = torch.float32,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Apply ``fn`` to ``X`` chunk by chunk (bounded memory for any row count); float64 result."""
-    outputs = []
-    for start in range(0, X.shape[0], chunk_size):
-        chunk = torch.as_tensor(X[start : start + chunk_size], dtype=dtype).to(device)
-        outputs.append(fn(chunk).detach().to("cpu", torch.float64).numpy())
-    return np.concatenate(outputs, axis=0)
+    """Apply ``fn`` to ``X`` chunk by chunk; float64 result.
+
+    ``transform`` (fitted preprocessing) is applied to each chunk of ``X`` on its own, so the
+    extra memory is a few chunks whatever the row count (``X`` may be a ``np.memmap``)."""
+    out: np.ndarray | None = None
+    n = X.shape[0]
+    for start in range(0, n, chunk_size):
+        rows = X[start : start + chunk_size]
+        if transform is not None:
+            rows = transform(rows)
+        if not rows.flags.writeable:  # a read-only memmap: torch wants its own copy
+            rows = np.array(rows)
+        chunk = torch.as_tensor(rows, dtype=dtype).to(device)
+        result = fn(chunk).detach().to("cpu", torch.float64).numpy()
+        if out is None:
+            out = np.empty((n, *result.shape[1:]), dtype=np.float64)
+        out[start : start + len(result)] = result
+    if out is None:
+        raise ValueError("predict_in_chunks needs at least one row")
+    return out
