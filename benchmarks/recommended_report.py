@@ -30,6 +30,7 @@ RUNS = Path("runs/recommended")
 DOC = Path("docs/results/recommended.md")
 PROBES = Path("docs/results/recommended_probes.json")
 CHECK = Path("docs/results/paper_presets_check.json")
+RECHECK = Path("docs/results/recommended_recheck.json")
 COMMAND = "python benchmarks/recommended_report.py --jobs 2"
 PARTS = {
     "dev": ("recommended-dev", "recommended-dev-one-class", "recommended-dev-semi"),
@@ -515,6 +516,29 @@ def check_section() -> list[str]:
     return [*lines, ""]
 
 
+def recheck_section() -> list[str]:
+    title = "## Stored cells re-run with the committed code"
+    if not RECHECK.is_file():
+        return [title, "", "(re-check not run: `benchmarks/stored_cells_recheck.py`)", ""]
+    check = json.loads(RECHECK.read_text())
+    rows = check["rows"]
+    same = sum(r["identical"] for r in rows)
+    lines = [
+        title,
+        "",
+        f"`{check['command']}`: one stored cell per entrant and store, drawn at random, re-run: "
+        f"**{same} of {len(rows)} identical** to the last bit (AUC-ROC, AUC-PR, F1).",
+        "",
+    ]
+    lines += [
+        f"- differs: {r['entrant']} on {r['dataset']} seed {r['seed']}: stored "
+        f"{r['stored']['auc_roc']!r}, now {r['now']['auc_roc']!r} ({r['status']})"
+        for r in rows
+        if not r["identical"]
+    ]
+    return [*lines, ""]
+
+
 def intro() -> list[str]:
     dev, confirm = adbench_halves()
     return [
@@ -568,6 +592,7 @@ def main() -> None:
         *full_section(frames),
         *quick_section(frames),
         *check_section(),
+        *recheck_section(),
     ]
     DOC.write_text("\n".join(text).rstrip() + "\n")
     print(f"wrote {DOC}")
