@@ -210,9 +210,12 @@ def test_anorand_with_every_row_labeled_anomalous_explains(tmp_path) -> None:
     from anomalab import AnoRand
 
     X = np.random.default_rng(0).normal(size=(40, 3))
+    one_unlabeled = np.r_[np.ones(39, dtype=int), 0]
     for pseudo in ("noise", "uniform"):
-        with pytest.raises(ValueError, match="AnoRand needs at least 2 rows not labeled"):
+        with pytest.raises(ValueError, match="rows of y are labeled anomalies.*AnoRand needs"):
             AnoRand(epochs=1, pseudo=pseudo).fit(X, np.ones(40, dtype=int))
+        with pytest.raises(ValueError, match="AnoRand needs at least 2 rows not labeled"):
+            AnoRand(epochs=1, pseudo=pseudo).fit(X, one_unlabeled)
 
 
 # -------------------------------------------------------------------------- result stores
