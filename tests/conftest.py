@@ -1,8 +1,9 @@
-"""Shared fixtures (data layer): the real data root, or a skip when it is absent."""
+"""Shared fixtures: the real data root (or a skip when it is absent); a process-liveness probe."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,3 +18,18 @@ def data_root() -> Path:
         return resolve_data_root(os.environ.get("ANOMALAB_DATA"))
     except DataNotFoundError as err:
         pytest.skip(f"real datasets not available: {err}")
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is neither a zombie nor dead (Linux ``/proc``)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return False
+    return stat.rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+
+
+@pytest.fixture
+def running() -> Callable[[int], bool]:
+    """``running(pid)``: whether that process is alive."""
+    return _running

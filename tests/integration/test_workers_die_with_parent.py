@@ -33,15 +33,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _running(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_bytes()
-    except OSError:
-        return False
-    return stat.rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
-
-
-def test_sigkill_of_bench_ends_its_workers(tmp_path, data_root) -> None:
+def test_sigkill_of_bench_ends_its_workers(tmp_path, data_root, running) -> None:
     config = tmp_path / "long.toml"
     config.write_text(CONFIG)
     env = dict(os.environ, ANOMALAB_DATA=str(data_root), OMP_NUM_THREADS="1")
@@ -60,20 +52,20 @@ def test_sigkill_of_bench_ends_its_workers(tmp_path, data_root) -> None:
         deadline = time.monotonic() + 120
         while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
-            workers = [p for p in _children(process.pid) if _running(p)]
+            workers = [p for p in _children(process.pid) if running(p)]
         assert len(workers) >= 2, "the run never started its two workers"
         time.sleep(1.0)  # the workers' initializer has run
         process.kill()
         process.wait(timeout=30)
         deadline = time.monotonic() + 10
-        while any(_running(p) for p in workers) and time.monotonic() < deadline:
+        while any(running(p) for p in workers) and time.monotonic() < deadline:
             time.sleep(0.2)
-        left = [p for p in workers if _running(p)]
+        left = [p for p in workers if running(p)]
         assert not left, f"workers {left} outlived the killed parent"
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
         for pid in workers:  # only the processes this test started
-            if _running(pid):
+            if running(pid):
                 os.kill(pid, signal.SIGKILL)

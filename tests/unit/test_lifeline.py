@@ -30,17 +30,9 @@ time.sleep(120)
 """
 
 
-def _running(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_bytes()
-    except OSError:
-        return False
-    return stat.rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("mode", ["prctl", "watchdog-only"])
-def test_child_ends_when_parent_is_killed(mode: str) -> None:
+def test_child_ends_when_parent_is_killed(mode: str, running) -> None:  # type: ignore[no-untyped-def]
     env = dict(os.environ, PYTHONPATH=str(SRC / "anomalab" / "bench"))
     parent = subprocess.Popen(
         [sys.executable, "-c", PARENT, CHILD, mode], env=env, stdout=subprocess.PIPE, text=True
@@ -48,16 +40,16 @@ def test_child_ends_when_parent_is_killed(mode: str) -> None:
     child = int(parent.stdout.readline())
     try:
         assert parent.stdout.readline().strip() == "armed"
-        assert _running(child)
+        assert running(child)
         parent.kill()
         parent.wait(timeout=10)
         deadline = time.monotonic() + 5
-        while _running(child) and time.monotonic() < deadline:
+        while running(child) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not _running(child), f"child {child} outlived its parent ({mode})"
+        assert not running(child), f"child {child} outlived its parent ({mode})"
     finally:
         if parent.poll() is None:
             parent.kill()
             parent.wait()
-        if _running(child):
+        if running(child):
             os.kill(child, signal.SIGKILL)
