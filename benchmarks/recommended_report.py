@@ -453,7 +453,7 @@ def full_section(frames: dict[str, pd.DataFrame]) -> list[str]:
     for name, value in m.mean().sort_values(ascending=False).items():
         published = "–"
         if table is not None and (column := published_name(str(name), table)) is not None:
-            rows = table.frame.reindex(m.index)[column].dropna()
+            rows = table.frame.reindex(m[name].dropna().index)[column].dropna()
             published = f"{rows.mean():.3f} ({len(rows)})"
         lines.append(f"| {name} | {value:.3f} | {published} | {int(m[name].notna().sum())} |")
     if table is not None:
