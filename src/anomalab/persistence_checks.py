@@ -8,6 +8,7 @@ signature, and every fitted value against the shape, dtype and range the detecto
 from __future__ import annotations
 
 import inspect
+import math
 from typing import Any, TypeGuard
 
 import numpy as np
@@ -32,8 +33,15 @@ def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+#: Integers a model file may hold: those of a 64-bit integer (larger ones overflow numpy).
+_INT64 = 2**63
+
+
 def _is_finite_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
+    """A float that is finite, or an integer within int64 (a JSON integer can be any size)."""
+    if _is_int(value):
+        return -_INT64 <= value < _INT64
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def check_config(config: Any, where: str) -> int:

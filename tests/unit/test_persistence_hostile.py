@@ -263,3 +263,14 @@ def test_generated_malformed_configs_are_refused(saved, change) -> None:
         before = snapshot(Path(tmp))
         assert_refused(folder)
         assert snapshot(Path(tmp)) == before
+
+
+@pytest.mark.parametrize("value", [-(2**63) - 1, 2**64, 10**400])
+def test_integers_beyond_int64_in_a_model_file_are_refused(saved, value) -> None:  # type: ignore[no-untyped-def]
+    """Found by the generated configs: a JSON integer too large for numpy raised TypeError."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, config = copy_model(saved, Path(tmp) / "model")
+        write_config(folder, malform(config, ("fitted.mean_", value)))
+        before = snapshot(Path(tmp))
+        assert_refused(folder)
+        assert snapshot(Path(tmp)) == before
