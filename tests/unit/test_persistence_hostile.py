@@ -254,7 +254,9 @@ def malform(config: dict, change: tuple[str, object]) -> dict:
     return config
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(change=MALFORMED)
 def test_generated_malformed_configs_are_refused(saved, change) -> None:
     with tempfile.TemporaryDirectory() as tmp:
