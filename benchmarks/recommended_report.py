@@ -275,9 +275,7 @@ def dev_section(frames: dict[str, pd.DataFrame], probes: list[dict[str, Any]]) -
     out = [
         title,
         "",
-        stored(dev),
-        stored(frames["recommended-dev-one-class"]),
-        stored(frames["recommended-dev-semi"]),
+        *(f"- {stored(frames[name])}" for name in PARTS["dev"]),
         "",
     ]
     refs = [label for label in labels if ":" not in label]
