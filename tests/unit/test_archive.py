@@ -115,3 +115,16 @@ def test_cli_export_and_restore(tmp_path) -> None:
     assert back.exit_code == 0 and "2 cell(s) added" in back.output
     missing = runner.invoke(app, ["results", "export", "--runs", str(tmp_path / "nope")])
     assert missing.exit_code != 0 and "does not exist" in missing.output
+
+
+def test_a_large_store_is_archived_in_parts_and_restored_whole(tmp_path, monkeypatch) -> None:
+    from anomalab.bench import archive as archive_module
+
+    monkeypatch.setattr(archive_module, "ROWS_PER_FILE", 2)
+    store = ResultStore(tmp_path / "runs" / "s" / "results.sqlite")
+    ok = _rows()[0]
+    store.add_many([{**ok, "cell_key": f"{i}" * 40, "seed": i} for i in range(5)])
+    written = archive_module.export_stores(tmp_path / "runs", tmp_path / "archive")
+    assert sorted(p.name for p in written) == ["results.2.csv", "results.3.csv", "results.csv"]
+    added = archive_module.restore_stores(tmp_path / "archive", tmp_path / "fresh")
+    assert added == {tmp_path / "fresh" / "s" / "results.sqlite": 5}

@@ -19,6 +19,9 @@ import pandas as pd
 from anomalab.bench.store import COLUMNS, ResultStore
 
 ARCHIVE_SUFFIX = ".csv"
+#: Rows per archive file: a larger store is written as ``results.csv``, ``results.2.csv``, ...
+#: (each well under 1 MiB of text), which restore joins back into one store.
+ROWS_PER_FILE = 1500
 
 
 def _archive_path(store: Path, runs: Path, archive: Path) -> Path:
@@ -39,8 +42,12 @@ def export_stores(runs: str | Path, archive: str | Path) -> list[Path]:
         frame = ResultStore(store).frame()  # in finishing order, ties by cell key
         path = _archive_path(store, runs, archive)
         path.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(path, index=False)
-        written.append(path)
+        for stale in path.parent.glob(f"{path.stem}.*[0-9]{ARCHIVE_SUFFIX}"):
+            stale.unlink()  # parts of an earlier export, rewritten below
+        for part, start in enumerate(range(0, max(len(frame), 1), ROWS_PER_FILE), start=1):
+            name = path if part == 1 else path.with_name(f"{path.stem}.{part}{ARCHIVE_SUFFIX}")
+            frame.iloc[start : start + ROWS_PER_FILE].to_csv(name, index=False)
+            written.append(name)
     return written
 
 
@@ -71,7 +78,9 @@ def restore_stores(archive: str | Path, runs: str | Path) -> dict[Path, int]:
     added: dict[Path, int] = {}
     for path in files:
         relative = path.relative_to(archive)
-        store_path = runs / relative.with_name(relative.name[: -len(ARCHIVE_SUFFIX)] + ".sqlite")
+        stem = relative.name[: -len(ARCHIVE_SUFFIX)]
+        stem = stem.rsplit(".", 1)[0] if stem.rsplit(".", 1)[-1].isdigit() else stem  # a part
+        store_path = runs / relative.with_name(stem + ".sqlite")
         store = ResultStore(store_path)
         have = store.keys()
         rows = [
@@ -80,5 +89,5 @@ def restore_stores(archive: str | Path, runs: str | Path) -> dict[Path, int]:
             if row["cell_key"] not in have
         ]
         store.add_many(rows)
-        added[store_path] = len(rows)
+        added[store_path] = added.get(store_path, 0) + len(rows)
     return added
