@@ -9,8 +9,9 @@ detector that fits the protocol and tabular data, default params) or ``@register
 with their tiny-epoch ``fast_params``). A dataset entry is a catalog name or a group: ``@tabular``
 (every tabular dataset in the catalog), ``@<group>`` (a catalog group: ``@adbench``, ``@odds``,
 ``@devnet``, ``@sgae``, ``@embeddings``, ``@images``) or a half of ADBench (``@adbench-dev``,
-``@adbench-confirm``: :func:`adbench_halves`). ``protocol_params`` is one table, or an array of
-tables to run the grid under each (e.g. ADBench's 1 %, 5 %, 10 % labeled). ``preset`` (a suite
+``@adbench-confirm``: :func:`adbench_halves`) or of the second round's fresh datasets
+(``@round2-dev``, ``@round2-confirm``: :func:`round2_halves`). ``protocol_params`` is one
+table, or an array of tables to run the grid under each (e.g. ADBench's 1 %, 5 %, 10 % labeled). ``preset`` (a suite
 key) pins that preset for every registered-detector entrant that does not name its own: every
 paper suite pins ``"paper"``; without it the detectors' default (``"recommended"``) applies.
 """
@@ -112,6 +113,36 @@ def adbench_halves(data_root: Any = None) -> tuple[list[str], list[str]]:
     return names[0::2], names[1::2]
 
 
+#: Catalog groups of the second round's fresh datasets (never used by the first round).
+ROUND2_GROUPS = ("odds", "devnet", "sgae", "embeddings")
+#: Left out of the second round: DevNet's copy of the thyroid data, which the development half
+#: already holds as ADBench's thyroid.
+ROUND2_EXCLUDED = ("thyroid-devnet",)
+
+
+def round2_halves(data_root: Any = None) -> tuple[list[str], list[str]]:
+    """The second round's fixed development / confirmation split, made before its first run:
+    the catalog's tabular datasets outside ADBench (groups :data:`ROUND2_GROUPS`, less
+    :data:`ROUND2_EXCLUDED`) in catalog order, alternately one to each half, the first to
+    development."""
+    from anomalab.data import catalog
+
+    names = [
+        i.name
+        for i in catalog(data_root).values()
+        if i.group in ROUND2_GROUPS and i.name not in ROUND2_EXCLUDED
+    ]
+    return names[0::2], names[1::2]
+
+
+HALVES = {
+    "adbench-dev": (adbench_halves, 0),
+    "adbench-confirm": (adbench_halves, 1),
+    "round2-dev": (round2_halves, 0),
+    "round2-confirm": (round2_halves, 1),
+}
+
+
 def pin_preset(detectors: list[tuple], preset: str | None) -> list[tuple]:
     """``detectors`` with ``preset`` in the params of every registered detector that names none
     (peers have no presets); ``None`` leaves them as they are."""
@@ -170,9 +201,9 @@ def _expand_datasets(entries: list[Any], data_root: Any) -> list[str]:
 
         group = entry[1:]
         infos = catalog(data_root).values()
-        if group in ("adbench-dev", "adbench-confirm"):
-            dev, confirm = adbench_halves(data_root)
-            names = dev if group == "adbench-dev" else confirm
+        if group in HALVES:
+            split, half = HALVES[group]
+            names = split(data_root)[half]
         elif group == "tabular":
             names = [i.name for i in infos if i.kind == "tabular"]
         else:
