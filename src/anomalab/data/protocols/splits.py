@@ -259,7 +259,7 @@ def supervised(
 @register_protocol(
     "validation",
     supervision=LABEL_FREE,
-    description="fit / validation split of the benchmark's training part (tuning); no labels by default",
+    description="fit / validation split of the training part, for tuning; no labels by default",
 )
 def validation(
     dataset: Dataset,
