@@ -171,15 +171,16 @@ def test_registry_and_params() -> None:
     with pytest.raises(TypeError, match="its parameters are"):
         make_task(_dataset(), "unsupervised", ratio=0.1)
 
-    @register_protocol("test-all-train")
+    @register_protocol("test-all-train", supervision="unsupervised", description="all")
     def all_train(dataset: Dataset, *, seed: int = 0, k: int = 2) -> Task:
         return PROTOCOLS["unsupervised"](dataset, seed=seed, test_size=0.5)
 
     try:
         task = make_task(_dataset(), "test-all-train", seed=5)
         assert task.protocol == "test-all-train" and task.params == {"k": 2}
+        assert PROTOCOLS["test-all-train"].supervision == ("unsupervised",)
         with pytest.raises(ValueError, match="already registered"):
-            register_protocol("test-all-train")(all_train)
+            register_protocol("test-all-train", supervision="unsupervised")(all_train)
     finally:
         PROTOCOLS.pop("test-all-train")
 

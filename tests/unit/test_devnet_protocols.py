@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from anomalab.data import Dataset, load_dataset, make_task
-from anomalab.data.protocols_devnet import inject_anomalies
+from anomalab.data.protocols.replay_devnet import inject_anomalies
 
 
 @cache

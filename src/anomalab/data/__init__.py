@@ -4,14 +4,6 @@
 >>> task = make_task(load_dataset("cardio"), "semi_supervised", seed=0, n_labeled=10)
 """
 
-# Method-specific protocols register themselves on import.
-from anomalab.data import (
-    protocols_devnet,  # noqa: F401
-    protocols_novnorm,  # noqa: F401
-    protocols_plad,  # noqa: F401
-    protocols_sgae,  # noqa: F401
-    protocols_supervised,  # noqa: F401
-)
 from anomalab.data.catalog import catalog, discover, find_info
 from anomalab.data.dataset import Dataset, DatasetInfo
 from anomalab.data.load import load_dataset

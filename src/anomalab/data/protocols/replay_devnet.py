@@ -1,4 +1,4 @@
-"""The DevNet paper's data protocol (Pang et al., KDD 2019, sec. 5.5.1) and ADBench's resampling.
+"""Replay of the DevNet paper's data pipeline (Pang et al., KDD 2019, sec. 5.5.1; official code).
 
 ``devnet_paper`` (spec ``devnet.md`` sec. 5.2): stratified 80/20 split; 30 training anomalies are
 labeled (1); the unlabeled part U is the training normals plus anomalies making up 2 % of U.
@@ -19,33 +19,21 @@ labeled (1); the unlabeled part U is the training normals plus anomalies making 
 - ``scale=None``: the shipped files are already min-max scaled on the full data (the code does no
   scaling); ``"minmax"`` fits the scaler on the training part.
 
-``adbench_semi``: ADBench's ``DataGenerator`` rules before the semi-supervised split: a dataset
-of fewer than 1,000 rows is resampled with replacement to 1,000 rows, one of more than 10,000 rows
-is subsampled (uniformly, not stratified) to 10,000, both before the 70/30 split, so duplicated
-rows can land on both sides (ADBench's behaviour, kept for comparability). With
-``draws="adbench"`` (default) every draw replays ADBench's code on numpy's legacy
-``RandomState(seed)``, so seeds 1-3 give ADBench's own published splits (given the same data
-files and scikit-learn's stratified split algorithm).
+``adbench_semi`` (ADBench's resampled semi-supervised split) is in ``splits``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from typing import Any
 
 import numpy as np
 
 from anomalab.data.dataset import Dataset
 from anomalab.data.preprocess import scale_split
-from anomalab.data.protocols import (
-    Task,
-    _binary_truth,
-    _split,
-    _task,
-    register_protocol,
-    semi_supervised,
-)
+from anomalab.data.protocols._common import binary_truth, stratified_split
+from anomalab.data.protocols.registry import WITH_LABELS, register_protocol
+from anomalab.data.protocols.splits import semi_supervised
+from anomalab.data.protocols.task import Task
 
 
 def inject_anomalies(pool: np.ndarray, n: int, seed: int, swap_ratio: float = 0.05) -> np.ndarray:
@@ -69,7 +57,11 @@ def inject_anomalies(pool: np.ndarray, n: int, seed: int, swap_ratio: float = 0.
     return out
 
 
-@register_protocol("devnet_paper")
+@register_protocol(
+    "devnet_paper",
+    supervision=WITH_LABELS,
+    description="DevNet's pipeline: 80/20 split, 30 labeled anomalies, 2 % injected contamination",
+)
 def devnet_paper(
     dataset: Dataset,
     *,
@@ -104,8 +96,8 @@ def devnet_paper(
         return task
     if not 0 <= contamination < 1:
         raise ValueError(f"contamination must lie in [0, 1), got {contamination}")
-    y = _binary_truth(dataset)
-    train, test = _split(y, test_size, data_seed, dataset.name)
+    y = binary_truth(dataset)
+    train, test = stratified_split(y, test_size, data_seed, dataset.name)
     rng = np.random.RandomState(data_seed)
     anomalies, normals = train[y[train] == 1], train[y[train] == 0]
     if n_labeled > len(anomalies):
@@ -149,76 +141,4 @@ def devnet_paper(
         meta=meta,
         train_index=np.r_[kept, np.full(n_noise, -1)].astype(np.int64),
         test_index=np.asarray(test, dtype=np.int64),
-    )
-
-
-@register_protocol("adbench_semi")
-def adbench_semi(
-    dataset: Dataset,
-    *,
-    seed: int = 0,
-    ratio: float = 0.05,
-    test_size: float = 0.3,
-    scale: str | None = "minmax",
-    min_rows: int | None = 1000,
-    max_rows: int | None = 10000,
-    draws: str = "adbench",
-) -> Task:
-    """ADBench's semi-supervised setting with its resampling rules (module docstring).
-
-    ``draws="adbench"`` (default) replays ADBench's ``DataGenerator.generator(la=ratio,
-    at_least_one_labeled=True)`` draw for draw: numpy's legacy ``RandomState(seed)`` for the
-    resampling (re-seeded before it, as ADBench does), then the same stream for scikit-learn's
-    stratified ``train_test_split`` and for the ``ceil(ratio * n)`` labeled anomalies. With the
-    shipped ADBench files and seeds 1, 2, 3 these replay the draws behind ADBench's published
-    numbers (assuming scikit-learn's stratified split algorithm is unchanged since). The global numpy state is untouched. ``draws="anomalab"``: resampling with
-    ``default_rng(seed)``, then the project's ``semi_supervised`` (its own split and label draws).
-    ``train_index``/``test_index`` refer to the original rows.
-    """
-    if draws not in ("adbench", "anomalab"):
-        raise ValueError(f"draws must be 'adbench' or 'anomalab', got {draws!r}")
-    y = _binary_truth(dataset)
-    n = len(y)
-    small = min_rows is not None and n < min_rows
-    large = max_rows is not None and n > max_rows
-    if draws == "anomalab":
-        rng = np.random.default_rng(seed)
-        rows = np.arange(n)
-        if small:
-            rows = rng.choice(n, size=int(min_rows), replace=True)
-        elif large:
-            rows = rng.choice(n, size=int(max_rows), replace=False)
-        sub = dataclasses.replace(dataset, X=dataset.X[rows], y=y[rows], split=None)
-        task = semi_supervised(sub, seed=seed, ratio=ratio, test_size=test_size, scale=scale)
-        task.train_index = rows[task.train_index]
-        task.test_index = rows[task.test_index]
-        task.meta["n_resampled_rows"] = len(rows)
-        return task
-    if not 0 <= ratio <= 1:
-        raise ValueError(f"ratio must lie in [0, 1], got {ratio}")
-    state = np.random.RandomState(seed)
-    rows = np.arange(n)
-    if small:
-        rows = state.choice(np.arange(n), int(min_rows), replace=True)
-    if large:  # ADBench tests both rules in turn, re-seeding before each
-        state = np.random.RandomState(seed)
-        rows = state.choice(np.arange(n), int(max_rows), replace=False)
-    train_pos, test_pos = _split(y[rows], test_size, state, f"{dataset.name} (resampled)")
-    train, test = rows[train_pos], rows[test_pos]
-    anomaly_pos = np.flatnonzero(y[train] == 1)
-    k = math.ceil(ratio * len(anomaly_pos))  # ADBench's float product, unrounded
-    labeled_pos = state.choice(anomaly_pos, k, replace=False)
-    y_train = np.zeros(len(train), dtype=np.int64)
-    y_train[labeled_pos] = 1
-    n_unlabeled_anomalies = len(anomaly_pos) - k
-    meta = {
-        "n_labeled_requested": k,
-        "n_dropped_anomalies": 0,
-        "n_unlabeled": len(train) - k,
-        "n_unlabeled_anomalies": n_unlabeled_anomalies,
-        "contamination_unlabeled": n_unlabeled_anomalies / max(len(train) - k, 1),
-        "n_resampled_rows": len(rows),
-    }
-    return _task(
-        dataset, "adbench_semi", seed, train, test, y_train, y[test], y[train], scale, **meta
     )

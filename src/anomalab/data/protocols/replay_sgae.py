@@ -1,4 +1,4 @@
-"""The SG-AE paper's protocols (Huang et al., Section 4.2.1 / Table 1; official code's loader).
+"""Replay of the SG-AE paper's data pipelines (Huang et al., Sec. 4.2.1 / Table 1; official code).
 
 ``sgae``: stratified 60/20/20 train/validation/test split of the tabular data (the code: 80/20,
 then 75/25 of the first part); the training part keeps its anomalies (contaminated) and gets
@@ -25,7 +25,9 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from anomalab.data.dataset import Dataset
-from anomalab.data.protocols import Task, _binary_truth, register_protocol
+from anomalab.data.protocols._common import binary_truth, stratified_subsample
+from anomalab.data.protocols.registry import LABEL_FREE, register_protocol
+from anomalab.data.protocols.task import Task
 
 NOISE_RATE = 0.01
 SWAP_FRACTION = 0.05
@@ -86,7 +88,11 @@ def adjust_anomaly_rate(
     return train[np.isin(train, np.concatenate([anom, norm]))]
 
 
-@register_protocol("sgae")
+@register_protocol(
+    "sgae",
+    supervision=LABEL_FREE,
+    description="SG-AE's pipeline: 60/20/20 split, contaminated training part + swap noise",
+)
 def sgae(
     dataset: Dataset,
     *,
@@ -107,11 +113,10 @@ def sgae(
     the official code (``sklearn.preprocessing.scale`` after ``get_dummies``); with
     ``fit_scaler="all"`` that is the code's preprocessing exactly.
     """
-    y = _binary_truth(dataset)
+    y = binary_truth(dataset)
     rows = np.arange(len(y))
     if max_rows is not None and len(y) > max_rows:
-        rows, _ = train_test_split(rows, train_size=int(max_rows), stratify=y, random_state=seed)
-        rows = np.sort(rows)
+        rows = stratified_subsample(y, max_rows, seed)
     rest, test = train_test_split(rows, test_size=test_size, stratify=y[rows], random_state=seed)
     train, val = train_test_split(
         rest, test_size=val_size / (1 - test_size), stratify=y[rest], random_state=seed
@@ -173,7 +178,11 @@ def sgae(
     )
 
 
-@register_protocol("sgae_mnist")
+@register_protocol(
+    "sgae_mnist",
+    supervision=LABEL_FREE,
+    description="SG-AE's Table 6 mnist: one digit normal, others at 5.2 %, 80/20, flattened",
+)
 def sgae_mnist(
     dataset: Dataset,
     *,
