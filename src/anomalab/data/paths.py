@@ -49,7 +49,10 @@ def resolve_data_root(explicit: str | Path | None = None) -> Path:
         if path.is_dir():
             return path.resolve()
     looked = "\n".join(f"  - {path} ({what})" for what, path in candidates)
-    raise DataNotFoundError(f"no data root found; looked in:\n{looked}\n{HINT}")
+    raise DataNotFoundError(
+        f"no data root found; looked in:\n{looked}\n{HINT}, "
+        "or download datasets with `anomalab datasets fetch NAME` (`--list` shows them)"
+    )
 
 
 def cache_dir(data_root: str | Path | None = None) -> Path:
