@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import signal
 import sys
@@ -124,6 +125,56 @@ def datasets_list(
             i.origin,
         )
     console.print(table)
+
+
+@datasets_app.command("fetch")
+def datasets_fetch(
+    names: Annotated[list[str] | None, typer.Argument(help="Datasets to download.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every dataset that has a source.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace files whose SHA-256 is not the registered one.")
+    ] = False,
+    mirror: Annotated[
+        str | None,
+        typer.Option(
+            "--mirror", help="Base URL laid out like a data root (default: $ANOMALAB_DATA_MIRROR)."
+        ),
+    ] = None,
+    show: Annotated[bool, typer.Option("--list", help="List what can be fetched.")] = False,
+    data_root: DataRoot = None,
+) -> None:
+    """Download datasets into the data root (default: $ANOMALAB_DATA, else the catalog's root,
+    else ~/.local/share/anomalab/datasets), each file checked by SHA-256."""
+    from anomalab.data import fetch
+
+    base_url = mirror or os.environ.get(fetch.MIRROR_ENV) or None
+    if show:
+        table = Table(title="datasets that `anomalab datasets fetch` knows")
+        for column in ("dataset", "files", "MB", "licence", "source"):
+            table.add_column(column, justify="right" if column in ("files", "MB") else "left")
+        for row in fetch.describe_sources(base_url):
+            mb = f"{int(row['bytes']) / 1e6:.1f}"
+            table.add_row(
+                str(row["dataset"]), str(row["files"]), mb, *map(str, list(row.values())[3:])
+            )
+        console.print(table)
+        return
+    if bool(names) == all_:
+        _fail("name the datasets to fetch, or pass --all (not both)")
+    fetched = fetch.fetch_datasets(
+        None if all_ else names,
+        data_root=data_root,
+        base_url=base_url,
+        force=force,
+        on_download=lambda s, url: err.print(f"fetching {s.path} from {url}", highlight=False),
+    )
+    for f in fetched:
+        console.print(f"{f.status:>10}  {f.target}", highlight=False)
+    new = sum(f.status != "present" for f in fetched)
+    skipped = [n for n in fetch.sources_by_dataset() if fetch.unavailable_reason(n, base_url)]
+    if all_ and skipped:
+        print_warning(f"not fetched (no public origin; use --mirror): {', '.join(skipped)}")
+    console.print(f"{len(fetched)} files ({new} downloaded) under {fetch.target_root(data_root)}")
 
 
 # ----------------------------------------------------------------------------------- detectors

@@ -106,8 +106,12 @@ def test_resolve_fallbacks_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert resolve_data_root() == fallbacks[1].resolve()
 
 
-def test_default_fallbacks_are_relative_to_cwd_and_package() -> None:
-    cwd_root, pkg_root = paths._fallback_roots()
+def test_default_fallbacks_are_relative_to_cwd_and_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    cwd_root, pkg_root, user_root = paths._fallback_roots()
+    assert user_root == tmp_path / "xdg" / "anomalab" / "datasets"  # where `fetch` downloads
     assert cwd_root == Path.cwd() / ".." / "shared" / "datasets"
     assert pkg_root.parts[-3:] == ("..", "shared", "datasets")
     assert (pkg_root.parents[2] / "src" / "anomalab" / "data").is_dir()  # the repo root

@@ -15,16 +15,25 @@ class DataNotFoundError(FileNotFoundError):
     """A data root, data file or dataset name could not be found."""
 
 
+def user_data_root() -> Path:
+    """Where ``anomalab datasets fetch`` puts data when no data root is configured:
+    ``$XDG_DATA_HOME/anomalab/datasets`` (default ``~/.local/share/anomalab/datasets``)."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base).expanduser() / "anomalab" / "datasets"
+
+
 def _fallback_roots() -> list[Path]:
     here = Path(__file__).resolve()
     return [
         Path.cwd() / ".." / "shared" / "datasets",
         here.parents[3] / ".." / "shared" / "datasets",
+        user_data_root(),
     ]
 
 
 def resolve_data_root(explicit: str | Path | None = None) -> Path:
-    """Return the data root: ``explicit`` > ``$ANOMALAB_DATA`` > ``../shared/datasets`` fallbacks.
+    """Return the data root: ``explicit`` > ``$ANOMALAB_DATA`` > ``../shared/datasets`` fallbacks
+    > :func:`user_data_root` (where ``anomalab datasets fetch`` downloads by default).
 
     An explicit path or the environment variable, when given, must exist: they never fall
     through silently to the fallbacks. Raises :class:`DataNotFoundError` listing every place
@@ -40,7 +49,10 @@ def resolve_data_root(explicit: str | Path | None = None) -> Path:
         if path.is_dir():
             return path.resolve()
     looked = "\n".join(f"  - {path} ({what})" for what, path in candidates)
-    raise DataNotFoundError(f"no data root found; looked in:\n{looked}\n{HINT}")
+    raise DataNotFoundError(
+        f"no data root found; looked in:\n{looked}\n{HINT}, "
+        "or download datasets with `anomalab datasets fetch NAME` (`--list` shows them)"
+    )
 
 
 def cache_dir(data_root: str | Path | None = None) -> Path:
