@@ -2,7 +2,8 @@
 
 Every number comes from the runner's stores (``runs/<suite>/results.sqlite``, one per suite) or
 from ``benchmarks/devnet_speed.py`` (``runs/devnet/speed.json``); published numbers (DevNet paper
-Tables 1-2, ADBench's DevNet column from ``../shared/targets/adbench``) are labelled as such.
+Tables 1-2, ADBench's DevNet column; the package's published numbers, ``anomalab.targets``)
+are labelled as such.
 
     PYTHONPATH=src python benchmarks/devnet_report.py              # run what is missing, write
     PYTHONPATH=src python benchmarks/devnet_report.py --run none   # only write from the stores
@@ -28,7 +29,9 @@ import pandas as pd
 from anomalab.bench.runner import run_cells
 from anomalab.bench.store import ResultStore
 from anomalab.bench.suites import Suite, load_suite
+from anomalab.bench.targets import published_table
 from anomalab.data import resolve_data_root
+from anomalab.targets import published
 
 PEER_DEVNETS = ("PyOD-DevNet", "DeepOD-DevNet")
 PEER_SAD = ("DeepOD-DeepSAD", "DeepOD-PReNet")
@@ -56,37 +59,29 @@ PARTS: dict[str, Part] = {
 }
 #: parts restricted to some of the suite's datasets (the cheap ones first)
 PART_DATASETS = {"ablation-3hl-small": ("thyroid-devnet", "campaign")}
-# DevNet paper Table 1 (AUC-ROC, AUC-PR; mean over 10 runs) and Table 2 (ablation means).
-PAPER_T1 = {
-    "donors": (1.000, 1.000),
-    "census": (0.828, 0.321),
-    "celeba": (0.951, 0.279),
-    "backdoor": (0.969, 0.883),
-    "campaign": (0.807, 0.381),
-    "thyroid-devnet": (0.783, 0.274),
-}
-PAPER_IFOREST = {
-    "donors": (0.874, 0.221),
-    "census": (0.624, 0.076),
-    "celeba": (0.698, 0.065),
-    "backdoor": (0.752, 0.051),
-    "campaign": (0.731, 0.328),
-    "thyroid-devnet": (0.688, 0.166),
-}
-PAPER_T2 = {  # dataset: ROC (Def, Rep, Linear, 3HL), PR (Def, Rep, Linear, 3HL)
-    "donors": ((1.000, 0.999, 0.978, 1.000), (1.000, 0.976, 0.827, 1.000)),
-    "census": ((0.828, 0.858, 0.832, 0.686), (0.321, 0.338, 0.297, 0.241)),
-    "celeba": ((0.951, 0.949, 0.949, 0.877), (0.279, 0.283, 0.281, 0.239)),
-    "backdoor": ((0.969, 0.913, 0.928, 0.968), (0.883, 0.846, 0.555, 0.843)),
-    "campaign": ((0.807, 0.759, 0.757, 0.679), (0.381, 0.371, 0.357, 0.259)),
-    "thyroid-devnet": ((0.783, 0.729, 0.717, 0.787), (0.274, 0.216, 0.205, 0.383)),
-}
 ABLATION = ("DevNet", "DevNet-Rep", "DevNet-Linear", "DevNet-3HL")
-ADBENCH_FILES = {
-    0.01: ("D6", "D7", "1pct"),
-    0.05: ("D8", "D9", "5pct"),
-    0.1: ("D10", "D11", "10pct"),
-}
+
+
+def paper_pairs(table: str, entrant: str) -> dict[str, tuple[float, float]]:
+    """{dataset: (AUC-ROC, AUC-PR)} of one entrant in one of the DevNet paper's tables."""
+    rows = published("devnet", table, entrant=entrant)
+    value = rows.set_index(["dataset", "metric"])["value"]
+    return {
+        d: (float(value[(d, "auc_roc")]), float(value[(d, "auc_pr")]))
+        for d in pd.unique(rows["dataset"])
+    }
+
+
+def paper_ablation() -> dict[str, tuple[tuple[float, ...], tuple[float, ...]]]:
+    """Table 2: {dataset: (AUC-ROC of each ``ABLATION`` variant, AUC-PR of each)}."""
+    pairs = [paper_pairs("Table 2", variant) for variant in ABLATION]
+    return {d: (tuple(p[d][0] for p in pairs), tuple(p[d][1] for p in pairs)) for d in pairs[0]}
+
+
+# DevNet paper Table 1 (AUC-ROC, AUC-PR; mean over 10 runs) and Table 2 (ablation means).
+PAPER_T1 = paper_pairs("Table 1", "DevNet")
+PAPER_IFOREST = paper_pairs("Table 1", "IForest")
+PAPER_T2 = paper_ablation()  # dataset: ROC (Def, Rep, Linear, 3HL), PR (Def, Rep, Linear, 3HL)
 
 
 # ------------------------------------------------------------------------------------ running
@@ -224,15 +219,12 @@ def ablation_table(paper: pd.DataFrame, abl: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
-TARGETS: list[Path] = []  # set in main(): <data root>/../targets/adbench
-
-
 def adbench_target(ratio: float, metric: str, method: str = "DevNet") -> pd.Series:
-    roc_file, pr_file, tag = ADBENCH_FILES[ratio]
-    prefix = roc_file if metric == "auc_roc" else pr_file
-    kind = "AUCROC" if metric == "auc_roc" else "AUCPR"
-    t = pd.read_csv(TARGETS[0] / f"{prefix}_{kind}_rla{tag}.csv").set_index("dataset")
-    return t[method] / 100.0
+    """ADBench's published column of ``method`` (0-1) at labeled ratio ``ratio``, by dataset."""
+    table = published_table("semi_supervised", {"ratio": ratio}, metric)
+    if table is None:
+        raise ValueError(f"ADBench publishes no {metric} table at labeled ratio {ratio}")
+    return table.frame[method]
 
 
 def adbench_table(
@@ -568,7 +560,6 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="worker processes for the runs")
     args = parser.parse_args()
     root = resolve_data_root(None)
-    TARGETS.append(Path(root).resolve().parent / "targets" / "adbench")
     for part in [p for p in args.run.split(",") if p and p != "none"]:
         run_part(part, args.runs, root, args.jobs)
     command = "python benchmarks/devnet_report.py" + (

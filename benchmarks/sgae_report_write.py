@@ -1,7 +1,8 @@
 """Write docs/results/sgae.md and its PNG plots from the SG-AE result stores (see sgae_report.py).
 
-Paper numbers below are copied from the SG-AE paper's Tables 2, 3, 5 and 6 (as targets, labelled
-"paper"); every other number is read from the stores or computed here by committed code.
+Paper numbers (the SG-AE paper's Tables 2, 3, 5 and 6, ADBench's Table D4) are the package's
+published numbers (``anomalab.targets``), labelled "paper"; every other number is read from the
+stores or computed here by committed code.
 """
 
 from __future__ import annotations
@@ -15,45 +16,38 @@ import numpy as np
 import pandas as pd
 
 from anomalab.bench.store import ResultStore
+from anomalab.targets import published, wide
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "results"
 IMG = DOCS / "sgae"
-ADBENCH_D4 = Path("/work/shared/targets/adbench/D4_AUCROC_unsup.csv")
+
 
 # --------------------------------------------------------------------- the paper's numbers
-PAPER_T2 = {  # dataset -> model -> (AUC-ROC, AUC-PR) means (Table 2)
-    "market": {
-        "IForest": (0.652, 0.189),
-        "DAGMM": (0.640, 0.211),
-        "RDA": (0.674, 0.210),
-        "RSRAE": (0.536, 0.129),
-        "SGAE": (0.750, 0.270),
-    },
-    "diabetic": {
-        "IForest": (0.546, 0.136),
-        "DAGMM": (0.514, 0.128),
-        "RDA": (0.538, 0.132),
-        "RSRAE": (0.477, 0.117),
-        "SGAE": (0.548, 0.142),
-    },
-}
-PAPER_T3 = {  # KS (Table 3)
-    "market": {"IForest": 0.188, "AE": 0.422, "RDA": 0.265, "SGAE": 0.509},
-    "diabetic": {"IForest": 0.076, "AE": 0.082, "RDA": 0.064, "SGAE": 0.114},
-}
-PAPER_T5 = {  # SG models (Table 5): (AUC-ROC, AUC-PR)
-    "market": {"SGRDA": (0.747, 0.251), "SGRSRAE": (0.733, 0.238), "SGDAGMM": (0.698, 0.203)},
-    "diabetic": {"SGRDA": (0.561, 0.143), "SGRSRAE": (0.545, 0.135), "SGDAGMM": (0.581, 0.168)},
-}
-PAPER_T6 = {
-    "IForest": (0.873, 0.372),
-    "DAGMM": (0.758, 0.235),
-    "RDA": (0.912, 0.556),
-    "RSRAE": (0.939, 0.615),
-    "SGAE": (0.939, 0.563),
-    "SGRSRAE": (0.951, 0.736),
-}
+def paper_pairs(table: str) -> dict[str, dict[str, tuple[float, float]]]:
+    """{dataset: {model: (AUC-ROC, AUC-PR)}} of one of the SG-AE paper's tables (means)."""
+    value = published("sgae", table).set_index(["dataset", "entrant", "metric"])["value"]
+    out: dict[str, dict[str, tuple[float, float]]] = {}
+    for dataset, entrant, _ in value.index:
+        out.setdefault(dataset, {})[entrant] = (
+            float(value[(dataset, entrant, "auc_roc")]),
+            float(value[(dataset, entrant, "auc_pr")]),
+        )
+    return out
+
+
+def paper_ks() -> dict[str, dict[str, float]]:
+    """Table 3: {dataset: {model: KS}}."""
+    out: dict[str, dict[str, float]] = {}
+    for row in published("sgae", "Table 3", metric="ks").itertuples():
+        out.setdefault(row.dataset, {})[row.entrant] = row.value
+    return out
+
+
+PAPER_T2 = paper_pairs("Table 2")  # dataset -> model -> (AUC-ROC, AUC-PR) means
+PAPER_T3 = paper_ks()  # KS
+PAPER_T5 = paper_pairs("Table 5")  # SG models: (AUC-ROC, AUC-PR)
+PAPER_T6 = paper_pairs("Table 6")["mnist-images"]
 NOTES = [
     "- Score-guided component (`anomalab.detectors.score_guided`): S = latent -> 10 -> 1 "
     "(ReLU, current official code), eps = the eps_p-th percentile of the host's f over the whole "
@@ -344,23 +338,22 @@ def adbench_section(df: pd.DataFrame) -> list[str]:
     for det in per.columns:
         col = per[det].dropna()
         lines.append(f"| {det} (ours) | {100 * col.mean():.2f} | {len(col)} |")
-    if ADBENCH_D4.exists():
-        ref = pd.read_csv(ADBENCH_D4).set_index("dataset")
-        common = [d for d in per.index if d in ref.index]
+    ref = wide(published("adbench", "Table D4", metric="auc_roc"))  # in %, as published
+    common = [d for d in per.index if d in ref.index]
+    lines.append("")
+    lines.append(
+        f"ADBench's published unsupervised AUC-ROC (Table D4), mean over the same {len(common)} "
+        "datasets (ADBench's numbers, not ours):"
+    )
+    lines.append("")
+    lines.append("| ADBench method | mean AUC-ROC (paper, same datasets) |")
+    lines.append("|---|---|")
+    for method in ref.columns:
+        lines.append(f"| {method} | {ref.loc[common, method].mean():.2f} |")
+    missing = [d for d in per.index if d not in ref.index]
+    if missing:
         lines.append("")
-        lines.append(
-            f"ADBench's published unsupervised AUC-ROC (Table D4), mean over the same {len(common)} "
-            "datasets (ADBench's numbers, not ours):"
-        )
-        lines.append("")
-        lines.append("| ADBench method | mean AUC-ROC (paper, same datasets) |")
-        lines.append("|---|---|")
-        for method in ref.columns:
-            lines.append(f"| {method} | {ref.loc[common, method].mean():.2f} |")
-        missing = [d for d in per.index if d not in ref.index]
-        if missing:
-            lines.append("")
-            lines.append(f"Datasets not in ADBench's table (ours only): {', '.join(missing)}")
+        lines.append(f"Datasets not in ADBench's table (ours only): {', '.join(missing)}")
     return lines + [""]
 
 

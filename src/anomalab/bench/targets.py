@@ -1,35 +1,44 @@
-"""Published numbers to put beside ours: ADBench's per-dataset tables (Han et al., NeurIPS 2022).
+"""ADBench's per-dataset tables (Han et al., NeurIPS 2022) to put beside our numbers.
 
-The tables live in the shared targets folder (``../shared/targets/adbench`` beside the data root,
-or ``$ANOMALAB_TARGETS``), one CSV per appendix table: ``D4_AUCROC_unsup.csv``,
-``D5_AUCPR_unsup.csv`` (unsupervised) and ``D6..D19_<metric>_rla<N>pct.csv`` (semi-supervised with
-N % of the training anomalies labeled), rows = dataset, columns = method, values in percent.
+The tables are the package's published numbers (:func:`anomalab.targets.published`, paper
+``adbench``): the appendix tables D4 and D5 (unsupervised AUC-ROC, AUC-PR) and D6..D19
+(semi-supervised with N % of the training anomalies labeled, AUC-ROC and AUC-PR for
+N = 1, 5, 10, 25, 50, 75, 100); values in percent there, returned here as fractions.
 
 A group of our cells maps to a table by its protocol: ``unsupervised`` -> the unsupervised tables;
-``semi_supervised`` (or ``adbench_semi``) with ``ratio = r`` -> the ``rla{100 r}pct`` tables. Other protocols (one-class,
-``n_labeled``) have no ADBench table. Our detector names map to ADBench's method names through
-``PUBLISHED_NAMES`` or, failing that, by dropping a library prefix (``PyOD-KNN`` -> ``KNN``) and
-matching case-insensitively. ADBench's protocol differs from ours in ways the report states: it
-duplicates datasets under 1,000 rows before splitting and subsamples those over 10,000.
+``semi_supervised`` (or ``adbench_semi``) with ``ratio = r`` -> the ``rla{100 r}pct`` tables. Other
+protocols (one-class, ``n_labeled``) have no ADBench table. Our detector names map to ADBench's
+method names through ``PUBLISHED_NAMES`` or, failing that, by dropping a library prefix
+(``PyOD-KNN`` -> ``KNN``) and matching case-insensitively. ADBench's protocol differs from ours in
+ways the report states: it duplicates datasets under 1,000 rows before splitting and subsamples
+those over 10,000.
 """
 
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
+from functools import cache
 from typing import Any
 
 import pandas as pd
 
+from anomalab.targets import published, wide
+
 #: Our entrant name -> ADBench method name, where dropping the prefix is not enough.
 PUBLISHED_NAMES: dict[str, str] = {}
 _PREFIXES = ("PyOD-", "DeepOD-", "sklearn-", "ADBench-")
-_FILE = re.compile(r"^(D\d+)_(AUCROC|AUCPR)_(unsup|rla(\d+)pct)\.csv$")
-METRIC_COLUMNS = {"AUCROC": "auc_roc", "AUCPR": "auc_pr"}
 SOURCE = "ADBench (Han et al., NeurIPS 2022), appendix table"
+#: ADBench's settings in the order of its appendix tables: D4/D5, then D6/D7, ... D18/D19.
+SETTINGS: tuple[str, ...] = (
+    "unsup",
+    *(f"rla{n}pct" for n in (1, 5, 10, 25, 50, 75, 100)),
+)
+#: (setting, metric) -> ADBench's table label in the targets (``Table D4`` ...).
+TABLES: dict[tuple[str, str], str] = {
+    (setting, metric): f"Table D{4 + 2 * i + j}"
+    for i, setting in enumerate(SETTINGS)
+    for j, metric in enumerate(("auc_roc", "auc_pr"))
+}
 
 
 @dataclass(frozen=True)
@@ -46,35 +55,11 @@ class PublishedTable:
         return f"{SOURCE} {self.table}"
 
 
-def targets_root(data_root: str | Path | None = None) -> Path | None:
-    """The ADBench targets folder: ``$ANOMALAB_TARGETS``, else ``<data root>/../targets``."""
-    candidates: list[Path] = []
-    if os.environ.get("ANOMALAB_TARGETS"):
-        candidates.append(Path(os.environ["ANOMALAB_TARGETS"]))
-    roots = [data_root, os.environ.get("ANOMALAB_DATA"), Path.cwd().parent / "shared" / "datasets"]
-    candidates += [Path(r).parent / "targets" for r in roots if r]
-    for folder in candidates:
-        if (folder / "adbench").is_dir():
-            return folder / "adbench"
-        if folder.is_dir() and any(folder.glob("D4_*.csv")):
-            return folder
-    return None
-
-
-@lru_cache(maxsize=8)
-def _tables(folder: str) -> dict[tuple[str, str], PublishedTable]:
-    out: dict[tuple[str, str], PublishedTable] = {}
-    for path in sorted(Path(folder).glob("D*.csv")):
-        match = _FILE.match(path.name)
-        if not match:
-            continue
-        frame = pd.read_csv(path, index_col=0)
-        frame = frame[~frame.index.astype(str).str.upper().str.startswith("MEAN")]
-        metric = METRIC_COLUMNS[match.group(2)]
-        out[(match.group(3), metric)] = PublishedTable(
-            match.group(1), metric, match.group(3), frame.astype(float) / 100.0
-        )
-    return out
+@cache
+def _table(setting: str, metric: str) -> PublishedTable:
+    label = TABLES[(setting, metric)]
+    frame = wide(published("adbench", label, metric=metric, fractions=True))
+    return PublishedTable(label.removeprefix("Table "), metric, setting, frame)
 
 
 #: Our protocols that follow ADBench's unsupervised / semi-supervised (labeled-ratio) settings.
@@ -96,12 +81,13 @@ def setting_of(protocol: str, protocol_params: dict[str, Any]) -> str | None:
 def published_table(
     protocol: str, protocol_params: dict[str, Any], metric: str, data_root: Any = None
 ) -> PublishedTable | None:
-    """The published table for a protocol group and metric, or None."""
-    folder = targets_root(data_root)
+    """The published table for a protocol group and metric, or None. ``data_root`` is unused
+    (kept for callers; the tables ship with the package). The frame is a fresh copy."""
     setting = setting_of(protocol, protocol_params)
-    if folder is None or setting is None:
+    if (setting, metric) not in TABLES:
         return None
-    return _tables(str(folder)).get((setting, metric))
+    table = _table(setting, metric)
+    return PublishedTable(table.table, table.metric, table.setting, table.frame.copy())
 
 
 def published_name(detector: str, table: PublishedTable) -> str | None:
