@@ -60,9 +60,7 @@ def is_model_folder(path: str | Path) -> bool:
     return isinstance(config, dict) and config.get("format") == FORMAT
 
 
-def save_detector(
-    detector: SavableDetector, path: str | Path, *, overwrite: bool = False
-) -> Path:
+def save_detector(detector: SavableDetector, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write a fitted detector to the folder ``path`` (created if needed); return the folder.
 
     A ``config.json`` or ``weights.safetensors`` there that is not an anomalab model is replaced

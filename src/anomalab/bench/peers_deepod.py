@@ -65,4 +65,3 @@ def deepod(cls: str) -> Callable[..., Any]:
         return QuietSeeded(klass(random_state=random_state, **params), random_state)
 
     return build
-
