@@ -3,8 +3,9 @@
 The registry imports nothing of anomalab's: the detector modules import it to register
 themselves, and saving a detector (``anomalab.base``, below the detectors) records the class's
 registered name. Importing any anomalab module runs ``anomalab/__init__`` first, which imports
-``anomalab.detectors`` and so registers the built-in detectors. Classes are typed ``type`` here:
-they are :class:`anomalab.base.BaseDetector` subclasses, which this module cannot import.
+``anomalab.detectors`` and so registers the built-in detectors. Detector classes are typed
+``Any`` here: they are :class:`anomalab.base.BaseDetector` subclasses, which this module cannot
+import.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class DetectorSpec:
     """
 
     name: str
-    cls: type  # a BaseDetector subclass
+    cls: Any  # a BaseDetector subclass
     supervision: str
     data_kinds: tuple[str, ...]
     summary: str
@@ -44,9 +45,10 @@ def register(
     """Class decorator: register a detector under ``name``."""
 
     def decorate(cls: DetectorClass) -> DetectorClass:
-        if cls.supervision not in SUPERVISION_KINDS:
+        detector: Any = cls  # a BaseDetector subclass: supervision, data_kinds, docstring
+        if detector.supervision not in SUPERVISION_KINDS:
             raise ValueError(f"{cls.__name__}.supervision must be one of {SUPERVISION_KINDS}")
-        if not set(cls.data_kinds) <= set(DATA_KINDS):
+        if not set(detector.data_kinds) <= set(DATA_KINDS):
             raise ValueError(f"{cls.__name__}.data_kinds must be within {DATA_KINDS}")
         existing = _REGISTRY.get(name)
         if existing is not None and existing.cls is not cls:
@@ -55,8 +57,8 @@ def register(
         _REGISTRY[name] = DetectorSpec(
             name=name,
             cls=cls,
-            supervision=cls.supervision,
-            data_kinds=tuple(cls.data_kinds),
+            supervision=detector.supervision,
+            data_kinds=tuple(detector.data_kinds),
             summary=doc[0] if doc else "",
             fast_params=dict(fast_params or {}),
         )
@@ -96,7 +98,7 @@ def get_spec(name: str) -> DetectorSpec:
     raise KeyError(f"unknown detector {name!r}{hint} Registered: {', '.join(sorted(_REGISTRY))}")
 
 
-def get_detector_class(name: str) -> type:
+def get_detector_class(name: str) -> Any:
     """The class of detector ``name`` (case-insensitive)."""
     return get_spec(name).cls
 
