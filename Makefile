@@ -44,10 +44,14 @@ smoke: peers
 ## The default test run (unit, contract and integration tests; `slow` ones deselected).
 test: peers browser
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
+## ruff, and import-linter's contracts in pyproject.toml (layers, no import cycles); lint-imports
+## reads the installed (editable) anomalab.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 ## --jobs 2 against --jobs 1 on the smoke suite (prints the speed-up ratio).
 bench-speedup: peers

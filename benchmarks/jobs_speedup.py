@@ -23,7 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from anomalab.bench.runner import _dataset, run_cells
+from anomalab.bench.cells import _dataset
+from anomalab.bench.runner import run_cells
 from anomalab.bench.store import ResultStore
 from anomalab.bench.suites import load_suite
 from anomalab.data import resolve_data_root

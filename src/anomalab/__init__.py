@@ -1,7 +1,6 @@
 """anomalab: deep anomaly detection, faithful to the papers, usable like scikit-learn / PyOD."""
 
-__version__ = "0.1.0"
-
+from anomalab._version import __version__
 from anomalab.base import BaseDetector, TorchDetector
 from anomalab.detectors import (
     DAGMM,

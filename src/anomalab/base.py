@@ -22,10 +22,8 @@ from anomalab.health import check_scores, check_training_scores
 from anomalab.nn.runtime import resolve_device, resolve_seed, seeded
 from anomalab.nn.training import predict_in_chunks, validation_split
 from anomalab.presets import DataShape, check_preset
+from anomalab.saving import save_detector
 from anomalab.validation import check_array, check_contamination, check_labels
-
-SUPERVISION_KINDS = ("unsupervised", "semi-supervised", "one-class", "supervised")
-DATA_KINDS = ("tabular", "image")
 
 
 class BaseDetector(BaseEstimator):
@@ -33,7 +31,8 @@ class BaseDetector(BaseEstimator):
 
     Subclasses implement ``_fit(X, y)`` and ``_score(X)`` on validated arrays and declare their
     constructor parameters explicitly (scikit-learn convention). Class attributes describe the
-    detector for the registry.
+    detector for the registry (``supervision`` and ``data_kinds`` among
+    ``anomalab.registry.SUPERVISION_KINDS`` / ``DATA_KINDS``).
     """
 
     supervision: ClassVar[str] = "unsupervised"
@@ -173,8 +172,6 @@ class BaseDetector(BaseEstimator):
         """Write ``config.json`` + ``weights.safetensors`` to the folder ``path`` (no pickle);
         files of those names that are not an anomalab model are replaced only with
         ``overwrite=True``."""
-        from anomalab.persistence import save_detector
-
         return save_detector(self, path, overwrite=overwrite)
 
     # ------------------------------------------------------------------------------ presets

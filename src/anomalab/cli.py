@@ -408,7 +408,7 @@ def bench(
     Exits 1 when any cell failed, unless --allow-failures.
     """
     from anomalab.bench.environment import environment, record_run
-    from anomalab.bench.leaderboard import write_report
+    from anomalab.bench.report import write_report
     from anomalab.bench.runner import run_cells
     from anomalab.bench.store import CSV_FILE, STORE_FILE, ResultStore, StoreError
     from anomalab.bench.suites import load_suite, suite_from_dict
@@ -618,7 +618,7 @@ def report(
     data_root: DataRoot = None,
 ) -> None:
     """Rewrite report.md, report.html and results.csv from a run's store; print the leaderboard."""
-    from anomalab.bench.leaderboard import write_report
+    from anomalab.bench.report import write_report
     from anomalab.bench.store import CSV_FILE, STORE_FILE, ResultStore, StoreError
 
     if not (out / STORE_FILE).is_file():

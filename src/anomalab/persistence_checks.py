@@ -14,10 +14,12 @@ from typing import Any, TypeGuard
 import numpy as np
 import torch
 
+import anomalab.detectors as builtin
+from anomalab.base import BaseDetector
 from anomalab.params import ParamError, check_params
+from anomalab.registry import detector_specs, get_spec
+from anomalab.saving import FORMAT, FORMAT_VERSION
 
-FORMAT = "anomalab-detector"
-FORMAT_VERSION = 2  # 2: presets (``preset``, ``budget``) and the fitted ``effective_params_``
 _ENTRY_KINDS = ("array", "tensor", "value")
 _REQUIRED = ("n_features_in_", "input_shape_", "decision_scores_", "threshold_", "labels_")
 _FLOATS = (torch.float16, torch.float32, torch.float64)
@@ -82,9 +84,6 @@ def check_config(config: Any, where: str) -> int:
 def loadable_classes() -> dict[str, type]:
     """``module:qualname`` -> class for every detector a model file may name by class: the
     registry's and anomalab's own detector classes (an explicit list)."""
-    import anomalab.detectors as builtin
-    from anomalab.registry import detector_specs
-
     classes = [spec.cls for spec in detector_specs()]
     classes += [getattr(builtin, name) for name in builtin.__all__]
     return {f"{c.__module__}:{c.__qualname__}": c for c in classes}
@@ -93,9 +92,6 @@ def loadable_classes() -> dict[str, type]:
 def resolve_class(config: dict[str, Any], where: str) -> type:
     """The detector class a config names: by registry name, else by an allow-listed class path.
     Nothing is imported or called."""
-    from anomalab.base import BaseDetector
-    from anomalab.registry import get_spec
-
     name, path = config.get("detector"), config.get("class")
     if name is not None:
         if not isinstance(name, str):

@@ -1,12 +1,24 @@
-"""Detector registry: name -> class, with supervision kind and data kinds (anomalib-style)."""
+"""Detector registry: name -> class, with supervision kind and data kinds (anomalib-style).
+
+The registry imports nothing of anomalab's: the detector modules import it to register
+themselves, and saving a detector (``anomalab.base``, below the detectors) records the class's
+registered name. Importing any anomalab module runs ``anomalab/__init__`` first, which imports
+``anomalab.detectors`` and so registers the built-in detectors. Detector classes are typed
+``Any`` here: they are :class:`anomalab.base.BaseDetector` subclasses, which this module cannot
+import.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from anomalab.base import DATA_KINDS, SUPERVISION_KINDS, BaseDetector
+SUPERVISION_KINDS = ("unsupervised", "semi-supervised", "one-class", "supervised")
+DATA_KINDS = ("tabular", "image")
+
+#: A detector class being registered (returned unchanged by :func:`register`).
+DetectorClass = TypeVar("DetectorClass", bound=type)
 
 
 @dataclass(frozen=True)
@@ -17,7 +29,7 @@ class DetectorSpec:
     """
 
     name: str
-    cls: type[BaseDetector]
+    cls: Any  # a BaseDetector subclass
     supervision: str
     data_kinds: tuple[str, ...]
     summary: str
@@ -29,13 +41,14 @@ _REGISTRY: dict[str, DetectorSpec] = {}
 
 def register(
     name: str, *, fast_params: dict[str, Any] | None = None
-) -> Callable[[type[BaseDetector]], type[BaseDetector]]:
+) -> Callable[[DetectorClass], DetectorClass]:
     """Class decorator: register a detector under ``name``."""
 
-    def decorate(cls: type[BaseDetector]) -> type[BaseDetector]:
-        if cls.supervision not in SUPERVISION_KINDS:
+    def decorate(cls: DetectorClass) -> DetectorClass:
+        detector: Any = cls  # a BaseDetector subclass: supervision, data_kinds, docstring
+        if detector.supervision not in SUPERVISION_KINDS:
             raise ValueError(f"{cls.__name__}.supervision must be one of {SUPERVISION_KINDS}")
-        if not set(cls.data_kinds) <= set(DATA_KINDS):
+        if not set(detector.data_kinds) <= set(DATA_KINDS):
             raise ValueError(f"{cls.__name__}.data_kinds must be within {DATA_KINDS}")
         existing = _REGISTRY.get(name)
         if existing is not None and existing.cls is not cls:
@@ -44,8 +57,8 @@ def register(
         _REGISTRY[name] = DetectorSpec(
             name=name,
             cls=cls,
-            supervision=cls.supervision,
-            data_kinds=tuple(cls.data_kinds),
+            supervision=detector.supervision,
+            data_kinds=tuple(detector.data_kinds),
             summary=doc[0] if doc else "",
             fast_params=dict(fast_params or {}),
         )
@@ -54,15 +67,10 @@ def register(
     return decorate
 
 
-def _ensure_loaded() -> None:
-    import anomalab.detectors  # noqa: F401  (registers the built-in detectors)
-
-
 def detector_specs(
     supervision: str | None = None, data_kind: str | None = None
 ) -> list[DetectorSpec]:
     """Registered detectors, optionally filtered by supervision kind or data kind."""
-    _ensure_loaded()
     return [
         spec
         for spec in _REGISTRY.values()
@@ -78,7 +86,6 @@ def list_detectors(**filters: str | None) -> list[str]:
 
 def get_spec(name: str) -> DetectorSpec:
     """The spec of detector ``name`` (case-insensitive), with a clear error for unknown names."""
-    _ensure_loaded()
     if name in _REGISTRY:
         return _REGISTRY[name]
     lowered = {key.lower(): key for key in _REGISTRY}
@@ -91,18 +98,18 @@ def get_spec(name: str) -> DetectorSpec:
     raise KeyError(f"unknown detector {name!r}{hint} Registered: {', '.join(sorted(_REGISTRY))}")
 
 
-def get_detector_class(name: str) -> type[BaseDetector]:
+def get_detector_class(name: str) -> Any:
+    """The class of detector ``name`` (case-insensitive)."""
     return get_spec(name).cls
 
 
-def make_detector(name: str, **params: Any) -> BaseDetector:
-    """Instantiate a registered detector by name."""
+def make_detector(name: str, **params: Any) -> Any:
+    """Instantiate a registered detector by name (a ``BaseDetector``)."""
     return get_spec(name).cls(**params)
 
 
-def name_of(cls: type[BaseDetector]) -> str | None:
+def name_of(cls: type) -> str | None:
     """The registry name of a detector class (None if unregistered)."""
-    _ensure_loaded()
     for spec in _REGISTRY.values():
         if spec.cls is cls:
             return spec.name

@@ -24,8 +24,8 @@ DASK = Path(sys.executable).parent / "dask"
 
 
 def _cells_run_here() -> int:
-    """Cells run in this process: each loads its dataset through the runner's cache once."""
-    from anomalab.bench.runner import _dataset
+    """Cells run in this process: each loads its dataset through the cells' cache once."""
+    from anomalab.bench.cells import _dataset
 
     info = _dataset.cache_info()
     return info.hits + info.misses
@@ -82,7 +82,7 @@ def test_smoke_suite_through_dask_scheduler(cluster, tmp_path, data_root) -> Non
 
     # every cell ran on the cluster's two workers, none in this (client) process
     def cells_run_on_worker() -> int:  # nested: pickled by value for the workers
-        from anomalab.bench.runner import _dataset
+        from anomalab.bench.cells import _dataset
 
         info = _dataset.cache_info()
         return info.hits + info.misses

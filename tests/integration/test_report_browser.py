@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from anomalab.bench.leaderboard import write_report
+from anomalab.bench.report import write_report
 from anomalab.bench.runner import expand_grid, run_cells
 from anomalab.bench.store import ResultStore
 

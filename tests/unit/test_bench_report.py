@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 
 from anomalab.bench import stats
-from anomalab.bench.leaderboard import write_report
-from anomalab.bench.report import build_report, protocol_groups
+from anomalab.bench.report import build_report, protocol_groups, write_report
 from anomalab.bench.runner import expand_grid, run_cells
 from anomalab.bench.store import ResultStore
 from anomalab.bench.targets import published_name, published_table, setting_of

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 import torch
 from sklearn.metrics import roc_auc_score
 
+from anomalab.detectors.dagmm import SGDAGMM
+from anomalab.detectors.rda import SGRDA
+from anomalab.detectors.rsrae import SGRSRAE
 from anomalab.detectors.score_guided import (
+    ScoreGuidedMixin,
     draw_mu0,
     gaussian_kl,
     percentile_threshold,
@@ -224,3 +230,48 @@ def test_validation_errors() -> None:
 
     with pytest.raises(ValueError, match="does not use validation"):
         DevNet(epochs=1).fit(X, (np.arange(len(X)) < 5).astype(int), validation=(X_val, y_val))
+
+
+def test_the_score_guided_detectors_share_the_guidance_parameters() -> None:
+    """SG-AE, SG-RDA, SG-RSRAE and SG-DAGMM each declare the parameters the mixin reads, with the
+    same types and defaults (the official code's guidance: lambda_SE 0.01, lambda_a 20, a 6,
+    eps_p 90, mu0 the reference draw; scorer latent -> 10 -> 1 with ReLU; gradients clipped at
+    1.0; ``early_stop`` and ``score`` from the preset)."""
+    guidance = list(ScoreGuidedMixin.__annotations__)
+    assert guidance == [
+        "lambda_se",
+        "lambda_a",
+        "a",
+        "eps_p",
+        "mu0",
+        "use_labels",
+        "scorer_hidden",
+        "scorer_act",
+        "early_stop",
+        "grad_clip_value",
+        "score",
+    ]
+    expected = {
+        "lambda_se": 0.01,
+        "lambda_a": 20.0,
+        "a": 6.0,
+        "eps_p": 90.0,
+        "mu0": "reference",
+        "use_labels": True,
+        "scorer_hidden": (10,),
+        "scorer_act": "relu",
+        "early_stop": None,
+        "grad_clip_value": 1.0,
+        "score": None,
+    }
+    annotations = None
+    for cls in (SGAE, SGRDA, SGRSRAE, SGDAGMM):
+        assert issubclass(cls, ScoreGuidedMixin)
+        params = inspect.signature(cls).parameters
+        missing = [name for name in guidance if name not in params]
+        assert not missing, f"{cls.__name__} lacks {missing}"
+        assert {name: params[name].default for name in guidance} == expected, cls.__name__
+        found = {name: params[name].annotation for name in guidance}
+        assert annotations is None or found == annotations, cls.__name__
+        annotations = found
+        assert all(params[name].kind is params[name].POSITIONAL_OR_KEYWORD for name in guidance)

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from typing import Any
 from uuid import uuid4
 
-from anomalab.bench.runner import Cell, _run_cell_dict, failed_row
+from anomalab.bench.cells import Cell, failed_row, run_cell_dict
 
 
 def run_on_dask(
@@ -37,7 +37,7 @@ def run_on_dask(
     with Client(address, timeout=timeout, set_as_default=False) as client:
         cells = {
             client.submit(
-                _run_cell_dict,
+                run_cell_dict,
                 asdict(cell),
                 root,
                 tracking,

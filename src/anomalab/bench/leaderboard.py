@@ -1,11 +1,10 @@
 """Leaderboard tables from stored results: per detector and per dataset, mean +- std over seeds.
 
-The full report (figures, statistics, published numbers, HTML) is built in ``report.py``.
+The full report (figures, statistics, published numbers, HTML) is built and written in
+``report.py`` (:func:`anomalab.bench.report.write_report`), which reads these tables.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pandas as pd
 
@@ -48,23 +47,3 @@ def failures(results: pd.DataFrame) -> pd.DataFrame:
     out = bad[["detector", "dataset", "protocol", "seed"]].copy()
     out["error"] = bad["error"].fillna("").str.split("\n").str[0]
     return out.reset_index(drop=True)
-
-
-def markdown_report(results: pd.DataFrame, title: str, command: str | None = None) -> str:
-    """The report as Markdown text (figures referenced under ``figures/``)."""
-    from anomalab.bench.report import build_report, to_markdown
-
-    return to_markdown(*build_report(results, title, command))
-
-
-def write_report(
-    results: pd.DataFrame,
-    out_dir: Path,
-    title: str,
-    command: str | None,
-    data_root: str | Path | None = None,
-) -> Path:
-    """Write ``report.md`` (+ figures) and the self-contained ``report.html``; return the .md."""
-    from anomalab.bench.report import write_reports
-
-    return write_reports(results, out_dir, title, command, data_root)[0]

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from anomalab.base import BaseDetector
+from anomalab.bench.peers_deepod import deepod, pyod_devnet
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,11 @@ PEERS: dict[str, PeerSpec] = {
     "PyOD-AutoEncoder": PeerSpec(
         "PyOD-AutoEncoder", "pyod", "unsupervised", _pyod("auto_encoder", "AutoEncoder", deep=True)
     ),
+    # weakly-supervised peers (``peers_deepod``)
+    "PyOD-DevNet": PeerSpec("PyOD-DevNet", "pyod", "semi-supervised", pyod_devnet),
+    "DeepOD-DevNet": PeerSpec("DeepOD-DevNet", "deepod", "semi-supervised", deepod("DevNet")),
+    "DeepOD-DeepSAD": PeerSpec("DeepOD-DeepSAD", "deepod", "semi-supervised", deepod("DeepSAD")),
+    "DeepOD-PReNet": PeerSpec("DeepOD-PReNet", "deepod", "semi-supervised", deepod("PReNet")),
 }
 
 
@@ -153,6 +159,3 @@ def make_peer(name: str, params: dict[str, Any] | None = None, **kwargs: Any) ->
             f"peer {name!r} needs the {spec.library!r} package: pip install 'anomalab[peers]'"
         )
     return PeerAdapter(peer=name, peer_params=dict(params or {}), **kwargs)
-
-
-from anomalab.bench import peers_deepod  # noqa: E402, F401  (PyOD / DeepOD weakly-supervised peers)

@@ -8,7 +8,8 @@
   as ``random_state`` (DeepOD seeds global numpy/torch/random state itself).
 
 Labels given to them: 1 = labeled anomaly, 0 = everything else (``PeerAdapter``). Versions are
-recorded per cell by the runner (``PeerSpec.library``).
+recorded per cell by the runner (``PeerSpec.library``). This module holds the factories;
+``peers.py`` lists them in ``PEERS`` with the other peers.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
-from anomalab.bench.peers import PeerSpec, register_peer
 
 
 class QuietSeeded:
@@ -48,14 +47,17 @@ class QuietSeeded:
         return np.asarray(self._run(self.estimator.decision_function, X)).reshape(-1)
 
 
-def _pyod_devnet(random_state: int, **params: Any) -> QuietSeeded:
+def pyod_devnet(random_state: int, **params: Any) -> QuietSeeded:
+    """PyOD's DevNet on the CPU, quiet, seeded by forking torch's RNG around its fit."""
     from pyod.models.devnet import DevNet
 
     params.setdefault("device", "cpu")
     return QuietSeeded(DevNet(**params), random_state)
 
 
-def _deepod(cls: str) -> Callable[..., Any]:
+def deepod(cls: str) -> Callable[..., Any]:
+    """A factory for ``deepod.models.tabular.<cls>`` on the CPU, quiet and seeded."""
+
     def build(random_state: int, **params: Any) -> QuietSeeded:
         klass = getattr(importlib.import_module("deepod.models.tabular"), cls)
         params.setdefault("device", "cpu")
@@ -63,12 +65,3 @@ def _deepod(cls: str) -> Callable[..., Any]:
         return QuietSeeded(klass(random_state=random_state, **params), random_state)
 
     return build
-
-
-for _spec in (
-    PeerSpec("PyOD-DevNet", "pyod", "semi-supervised", _pyod_devnet),
-    PeerSpec("DeepOD-DevNet", "deepod", "semi-supervised", _deepod("DevNet")),
-    PeerSpec("DeepOD-DeepSAD", "deepod", "semi-supervised", _deepod("DeepSAD")),
-    PeerSpec("DeepOD-PReNet", "deepod", "semi-supervised", _deepod("PReNet")),
-):
-    register_peer(_spec)

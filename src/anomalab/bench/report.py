@@ -371,14 +371,15 @@ def to_html(title: str, sections: list[Section]) -> str:
     return "\n".join(parts)
 
 
-def write_reports(
+def write_report(
     results: pd.DataFrame,
     out_dir: Path,
     title: str,
     command: str | None = None,
     data_root: Any = None,
-) -> tuple[Path, Path]:
-    """Write ``report.md`` (+ ``figures/*.png``) and ``report.html`` into ``out_dir``."""
+) -> Path:
+    """Write ``report.md`` (+ ``figures/*.png``) and the self-contained ``report.html`` into
+    ``out_dir``; return the path of ``report.md``."""
     out_dir = Path(out_dir)
     title, sections = build_report(results, title, command, out_dir, data_root)
     figure_dir = out_dir / FIGURE_DIR
@@ -392,4 +393,4 @@ def write_reports(
     atomic.write_text(md, to_markdown(title, sections))
     page = out_dir / "report.html"
     atomic.write_text(page, to_html(title, sections))
-    return md, page
+    return md

@@ -25,8 +25,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from anomalab.bench.cells import Cell, expand_grid
 from anomalab.bench.peers import PEERS
-from anomalab.bench.runner import Cell, expand_grid
 from anomalab.presets import check_preset
 from anomalab.registry import detector_specs, get_spec
 

@@ -44,6 +44,7 @@ class DAGMMNet(nn.Module):
     def __init__(
         self,
         n_features: int,
+        *,
         hidden_dims: Sequence[int],
         latent_dim: int,
         est_hidden: int,
@@ -189,11 +190,11 @@ class DAGMM(GuidableHost):
         self.latent_dim_ = int(self.hp_.latent_dim) + 2  # the GMM input z
         return DAGMMNet(
             self.n_features_in_,
-            list(self.hp_.hidden_dims),
-            int(self.hp_.latent_dim),
-            int(self.est_hidden),
-            int(self.n_gmm),
-            float(self.dropout),
+            hidden_dims=list(self.hp_.hidden_dims),
+            latent_dim=int(self.hp_.latent_dim),
+            est_hidden=int(self.est_hidden),
+            n_gmm=int(self.n_gmm),
+            dropout=float(self.dropout),
         )
 
     def _objective(self, x: torch.Tensor, labels: torch.Tensor | None) -> Objective:
@@ -209,7 +210,7 @@ class DAGMM(GuidableHost):
             phi, mu, cov = gmm_parameters(z, gamma)
         else:
             phi, mu, cov = net.phi, net.mu, net.cov
-        energy = sample_energy(z, phi, mu, cov, float(self.cov_eps))
+        energy = sample_energy(z, phi, mu, cov, eps=float(self.cov_eps))
         recon = ((x - x_hat) ** 2).sum(dim=1).mean()
         penalty = (1.0 / torch.diagonal(cov, dim1=-2, dim2=-1).clamp_min(1e-12)).sum()
         loss = recon + float(self.lambda_energy) * energy.mean() + float(self.lambda_cov) * penalty

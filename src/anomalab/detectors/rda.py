@@ -120,11 +120,13 @@ class RDA(GuidableHost):
     def _build_host(self) -> nn.Module:
         dims = resolve_hidden_dims(self.hp_.hidden_dims, self.n_features_in_)
         self.latent_dim_ = dims[-1]
-        return PaperAutoEncoderNet(self.n_features_in_, dims, self.act, self.hp_.latent_act)
+        return PaperAutoEncoderNet(
+            self.n_features_in_, dims=dims, act=self.act, latent_act=self.hp_.latent_act
+        )
 
     def _objective(self, x: torch.Tensor, labels: torch.Tensor | None) -> Objective:
         z = self.model_.encoder(x)
-        return reconstruction_objective(x, self.model_.decoder(z), z, "mse")
+        return reconstruction_objective(x, self.model_.decoder(z), z, recon_loss="mse")
 
     def _train(self, X: np.ndarray, y: np.ndarray | None, generator: torch.Generator) -> None:
         """Alternate AE training on L_D = X - S and the l21 shrinkage of S (Algorithm 2)."""
@@ -138,11 +140,11 @@ class RDA(GuidableHost):
         self.n_outliers_history_: list[int] = []
         for _ in range(n_outer):
             L = X - S
-            self.history_ = self._run_epochs(L, y, generator, inner)
+            self.history_ = self._run_epochs(L, y, generator, epochs=inner)
             self.model_.eval()
             L_hat = predict_in_chunks(self.model_, L, device=self.device_)
             self.model_.train()
-            S = l21_shrink(X - L_hat, lam)
+            S = l21_shrink(X - L_hat, lam=lam)
             self.n_outliers_history_.append(int((np.abs(S).sum(axis=1) > 0).sum()))
             if self.history_.stopped_early:
                 break

@@ -39,7 +39,13 @@ class RSRAENet(nn.Module):
     """Encoder -> RSR layer A (d x D') -> [unit-length renormalisation] -> decoder."""
 
     def __init__(
-        self, n_features: int, dims: Sequence[int], intrinsic_dim: int, act: str, normalize: bool
+        self,
+        n_features: int,
+        *,
+        dims: Sequence[int],
+        intrinsic_dim: int,
+        act: str,
+        normalize: bool,
     ) -> None:
         super().__init__()
         dims = list(dims)
@@ -135,7 +141,11 @@ class RSRAE(GuidableHost):
         dims = resolve_hidden_dims(self.hp_.hidden_dims, self.n_features_in_)
         self.latent_dim_ = int(self.intrinsic_dim)  # S reads z~
         return RSRAENet(
-            self.n_features_in_, dims, int(self.intrinsic_dim), self.act, bool(self.normalize)
+            self.n_features_in_,
+            dims=dims,
+            intrinsic_dim=int(self.intrinsic_dim),
+            act=self.act,
+            normalize=bool(self.normalize),
         )
 
     def _objective(self, x: torch.Tensor, labels: torch.Tensor | None) -> Objective:

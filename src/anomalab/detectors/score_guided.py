@@ -11,8 +11,7 @@ set, recomputed at the start of every epoch (official code). Eq. (3)/(10)::
             = lambda_a * max(0, a - s)     if f >= eps
 
 and the host loss becomes ``L = L_OE + lambda_SE * mean(L_SE)`` (Eq. 5; Eq. 6 is the same with
-``lambda_normal = lambda_SE`` and ``lambda_abnormal = lambda_SE * lambda_a``). At test time the
-anomaly score is ``s``.
+``lambda_normal = lambda_SE``, ``lambda_abnormal = lambda_SE * lambda_a``); the test score is ``s``.
 
 Defaults are the official code's (github.com/urbanmobility/SGM): ``lambda_SE = 0.01``,
 ``lambda_a = 20``, ``a = 6``, ``eps_p = 90``; ``mu0 = "reference"`` draws the mean of 10,000
@@ -51,26 +50,17 @@ REFERENCE_DRAWS = 10_000
 #: plus the host's f, each as a robust z-score against the training rows (median, IQR).
 SG_SCORES = ("s", "zsum")
 
-
 #: The score-guided family's training under each preset, shared by the hosts (SG-AE, DAGMM, RDA,
 #: RSRAE) and their SG versions. Paper: as the SG-AE code and paper run every model. Recommended:
 #: the development half's choices (docs/results/recommended.md): Adam 1e-3 in batches of 256
 #: (cardio's 1,281 rows gave 2 steps an epoch at batch 1024, 200 steps in all at lr 1e-4: an
 #: untrained scorer), at least ``min_steps`` optimizer steps, z-scored inputs.
-PAPER_TRAINING: dict[str, Any] = {
-    "epochs": 100,
-    "batch_size": 1024,
-    "lr": 1e-4,
-    "min_steps": 0,
-    "standardize": False,
-}
-RECOMMENDED_TRAINING: dict[str, Any] = {
-    "epochs": 100,
-    "batch_size": 256,
-    "lr": 1e-3,
-    "min_steps": 0,
-    "standardize": True,
-}
+PAPER_TRAINING: dict[str, Any] = dict(
+    epochs=100, batch_size=1024, lr=1e-4, min_steps=0, standardize=False
+)
+RECOMMENDED_TRAINING: dict[str, Any] = dict(
+    epochs=100, batch_size=256, lr=1e-3, min_steps=0, standardize=True
+)
 #: Guidance under each preset. Paper: the code's early stop (mean training s above a / 2) and
 #: s as the score. Recommended: no early stop (at lr 1e-3 it fires during the first epochs'
 #: transient and leaves s untrained) and the ``"zsum"`` score, which beats s alone on the
@@ -98,7 +88,12 @@ class ScoringNetwork(nn.Module):
     """
 
     def __init__(
-        self, latent_dim: int, hidden_dims: tuple[int, ...] = (10,), act: str = "relu", out_dim=1
+        self,
+        latent_dim: int,
+        *,
+        hidden_dims: tuple[int, ...] = (10,),
+        act: str = "relu",
+        out_dim: int = 1,
     ) -> None:
         super().__init__()
         self.net = mlp(latent_dim, hidden_dims, out_dim, act=act)
@@ -176,7 +171,7 @@ class GuidableHost(TorchDetector):
     fitted_state = ("mean_", "scale_")
 
     def _prepare(self, X: np.ndarray, y: np.ndarray | None) -> None:
-        self.mean_, self.scale_ = standardization_stats(X, bool(self.hp_.standardize))
+        self.mean_, self.scale_ = standardization_stats(X, enabled=bool(self.hp_.standardize))
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
         return (X - self.mean_) / self.scale_
@@ -217,7 +212,7 @@ class GuidableHost(TorchDetector):
         hp = self.hp_
         if not hasattr(self, "optimizer_"):
             self.optimizer_ = make_optimizer(
-                self.model_.parameters(), "adam", float(hp.lr), float(hp.weight_decay)
+                self.model_.parameters(), lr=float(hp.lr), weight_decay=float(hp.weight_decay)
             )
         monitor = self._epoch_monitor(X)
         stop = getattr(hp, "early_stop", False) and monitor is not None
@@ -239,23 +234,25 @@ class GuidableHost(TorchDetector):
     def _budget_epochs(self, n_rows: int) -> int:
         """``epochs``, raised where they would be fewer than ``min_steps`` optimizer steps."""
         hp = self.hp_
-        return budget_epochs(hp.epochs, n_rows, hp.batch_size, hp.min_steps)
+        return budget_epochs(
+            epochs=hp.epochs, n_rows=n_rows, batch_size=hp.batch_size, min_steps=hp.min_steps
+        )
 
     def _train(self, X: np.ndarray, y: np.ndarray | None, generator: torch.Generator) -> None:
         if hasattr(self, "optimizer_"):
             del self.optimizer_
         self._start_guidance(X)
-        self.history_ = self._run_epochs(X, y, generator, self._budget_epochs(len(X)))
+        self.history_ = self._run_epochs(X, y, generator, epochs=self._budget_epochs(len(X)))
         del self.optimizer_
 
 
 class ScoreGuidedMixin:
     """Attach S and L_SE to a :class:`GuidableHost` (put this class first in the bases).
 
-    Reads the constructor parameters ``lambda_se, lambda_a, a, eps_p, mu0, use_labels,
-    scorer_hidden, scorer_act, grad_clip_value`` and the resolved ``early_stop`` and ``score``:
-    ``"s"`` is s = S(z) (Eq. 8); ``"zsum"`` adds the host's f, both as robust z-scores against
-    the training rows (``score_stats_``).
+    Reads the guidance parameters annotated below, which every score-guided detector's
+    constructor takes with the same defaults (``early_stop`` and ``score`` as the preset resolves
+    them): ``score="s"`` is s = S(z) (Eq. 8); ``"zsum"`` adds the host's f, both as robust
+    z-scores against the training rows (``score_stats_``).
     """
 
     lambda_se: float
@@ -266,8 +263,9 @@ class ScoreGuidedMixin:
     use_labels: bool
     scorer_hidden: tuple[int, ...]
     scorer_act: str
-    early_stop: bool
+    early_stop: bool | None
     grad_clip_value: float | None
+    score: str | None
     scorer_out_dim = 1
     supports_validation = True
 
@@ -276,12 +274,12 @@ class ScoreGuidedMixin:
         model = self._build_host()  # type: ignore[attr-defined]
         model.scorer = ScoringNetwork(
             int(self.latent_dim_),  # type: ignore[attr-defined]
-            tuple(self.scorer_hidden),
-            self.scorer_act,
-            self.scorer_out_dim,
+            hidden_dims=tuple(self.scorer_hidden),
+            act=self.scorer_act,
+            out_dim=self.scorer_out_dim,
         )
         if self.grad_clip_value is not None:
-            clip_gradients_by_value(model, float(self.grad_clip_value))
+            clip_gradients_by_value(model, clip=float(self.grad_clip_value))
         return model
 
     def _score_from(self, out: Objective) -> torch.Tensor:
@@ -323,7 +321,7 @@ class ScoreGuidedMixin:
     # ---------------------------------------------------------------- epoch bookkeeping
     def _start_guidance(self, X: np.ndarray) -> None:
         """eps before the first epoch, from the untrained host's f."""
-        self.eps_ = percentile_threshold(self._discrimination(X), float(self.eps_p))  # type: ignore[attr-defined]
+        self.eps_ = percentile_threshold(self._discrimination(X), eps_p=float(self.eps_p))  # type: ignore[attr-defined]
         self.eps_history_ = [self.eps_]
         self.score_mean_history_: list[float] = []
 
@@ -378,7 +376,7 @@ class ScoreGuidedMixin:
             counter["epoch"] += 1
             model = self.model_  # type: ignore[attr-defined]
             model.eval()
-            self.eps_ = percentile_threshold(self._discrimination(X), float(self.eps_p))  # type: ignore[attr-defined]
+            self.eps_ = percentile_threshold(self._discrimination(X), eps_p=float(self.eps_p))  # type: ignore[attr-defined]
             self.eps_history_.append(self.eps_)
             scores = predict_in_chunks(self._s_batch, X, device=self.device_)  # type: ignore[attr-defined]
             mean_score = float(scores.mean())

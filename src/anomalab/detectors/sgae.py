@@ -66,7 +66,7 @@ class PaperAutoEncoderNet(nn.Module):
     """The code's FC autoencoder: Linear+act on every encoder layer (the latent too, by default),
     mirrored decoder with a linear output."""
 
-    def __init__(self, n_features: int, dims: Sequence[int], act: str, latent_act: str) -> None:
+    def __init__(self, n_features: int, *, dims: Sequence[int], act: str, latent_act: str) -> None:
         super().__init__()
         dims = list(dims)
         self.encoder = mlp(n_features, dims[:-1], dims[-1], act=act, out_act=latent_act)
@@ -225,11 +225,13 @@ class SGAE(ScoreGuidedMixin, GuidableHost, AutoEncoder):
             raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
         dims = resolve_hidden_dims(self.hp_.hidden_dims, self.n_features_in_)
         self.latent_dim_ = dims[-1]
-        return PaperAutoEncoderNet(self.n_features_in_, dims, self.act, self.hp_.latent_act)
+        return PaperAutoEncoderNet(
+            self.n_features_in_, dims=dims, act=self.act, latent_act=self.hp_.latent_act
+        )
 
     def _objective(self, x: torch.Tensor, labels: torch.Tensor | None) -> Objective:
         z = self.model_.encoder(x)
-        return reconstruction_objective(x, self.model_.decoder(z), z, self.recon_loss)
+        return reconstruction_objective(x, self.model_.decoder(z), z, recon_loss=self.recon_loss)
 
     # ------------------------------------------------------------------------ variants
     def _distribution(self, out: Objective) -> tuple[torch.Tensor, torch.Tensor]:

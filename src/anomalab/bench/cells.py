@@ -1,0 +1,234 @@
+"""One benchmark cell: what it is (detector + params, dataset, protocol + params, seed), its key
+in the store, and how it runs into a store row.
+
+The runner (``runner.py``: serially or in local worker processes) and the Dask backend
+(``distributed.py``) both run cells through :func:`run_cell_dict`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import platform
+import time
+import traceback
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from importlib import metadata
+from typing import Any
+
+from anomalab.base import BaseDetector
+from anomalab.bench.peers import PEERS, make_peer
+from anomalab.metrics import evaluate
+from anomalab.registry import get_spec
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One benchmark run: detector with params on a dataset under a protocol, for one seed."""
+
+    detector: str
+    dataset: str
+    protocol: str
+    seed: int
+    params: dict[str, Any] = field(default_factory=dict, hash=False)
+    protocol_params: dict[str, Any] = field(default_factory=dict, hash=False)
+    label: str | None = None  # display name of the entrant (defaults to ``detector``)
+
+    @property
+    def name(self) -> str:
+        return self.label or self.detector
+
+    @property
+    def key(self) -> str:
+        """A stable hash of everything that defines the cell's result (params in the form of
+        :func:`key_params`)."""
+        payload = json.dumps(
+            {
+                "detector": self.detector,
+                "params": key_params(self.detector, self.params),
+                "dataset": self.dataset,
+                "protocol": self.protocol,
+                "protocol_params": self.protocol_params,
+                "seed": self.seed,
+            },
+            sort_keys=True,
+            default=str,
+        )
+        return hashlib.sha1(payload.encode()).hexdigest()
+
+
+def key_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` as a cell key reads them: a registered detector's preset made explicit (a cell
+    that names none runs the class default), except ``"paper"``, which the key leaves out -- every
+    cell stored before presets existed ran the paper's settings, and its key stays valid. A
+    recommended preset past its first revision adds ``preset_revision`` (its rules changed)."""
+    if detector in PEERS:
+        return params
+    cls = get_spec(detector).cls
+    default = inspect.signature(cls.__init__).parameters.get("preset")
+    if default is None:
+        return params
+    out = dict(params)
+    preset = out.pop("preset", default.default)
+    if preset != "paper":
+        out["preset"] = preset
+        if cls.recommended_revision > 1:
+            out["preset_revision"] = cls.recommended_revision
+    return out
+
+
+def expand_grid(
+    detectors: Sequence[tuple[str, dict[str, Any]] | tuple[str, dict[str, Any], str]],
+    datasets: Sequence[str],
+    protocol: str,
+    seeds: Iterable[int],
+    protocol_params: dict[str, Any] | None = None,
+) -> list[Cell]:
+    """All cells of detectors x datasets x seeds under one protocol (dataset-major order)."""
+    cells = []
+    for dataset in datasets:
+        for seed in seeds:
+            for entry in detectors:
+                name, params = entry[0], entry[1]
+                label = entry[2] if len(entry) > 2 else None
+                cells.append(
+                    Cell(
+                        detector=name,
+                        dataset=dataset,
+                        protocol=protocol,
+                        seed=int(seed),
+                        params=dict(params),
+                        protocol_params=dict(protocol_params or {}),
+                        label=label,
+                    )
+                )
+    return cells
+
+
+def make_entrant(name: str, params: dict[str, Any], seed: int) -> BaseDetector:
+    """A fresh detector (anomalab registry) or peer adapter, seeded with the cell's seed.
+
+    ``params["search"]`` (a mapping parameter -> values) is not passed to the detector: it wraps
+    the detector in :class:`anomalab.model_selection.HoldoutSearch`, which picks those values on
+    a stratified hold-out of the training part (needs labeled anomalies)."""
+    params = dict(params)
+    search = params.pop("search", None)
+    if name in PEERS:
+        detector = make_peer(name, params, random_state=seed)
+    else:
+        cls = get_spec(name).cls
+        if "random_state" in cls._get_param_names():
+            params.setdefault("random_state", seed)
+        detector = cls(**params)
+    if search is None:
+        return detector
+    from anomalab.model_selection import HoldoutSearch
+
+    return HoldoutSearch(detector, search, random_state=seed)
+
+
+def library_versions(detector: str) -> dict[str, str]:
+    """Versions that a cell's result depends on."""
+    names = ["numpy", "scikit-learn", "torch"]
+    if detector in PEERS:
+        names.append(PEERS[detector].library)
+    versions = {"anomalab": _version("anomalab"), "python": platform.python_version()}
+    versions.update({n: _version(n) for n in names})
+    return versions
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+@lru_cache(maxsize=4)
+def _dataset(name: str, data_root: str | None) -> Any:
+    from anomalab.data import load_dataset
+
+    return load_dataset(name, data_root)
+
+
+def _row(cell: Cell) -> dict[str, Any]:
+    return {
+        "cell_key": cell.key,
+        "detector": cell.name,
+        "params": {"detector": cell.detector, **cell.params},
+        "dataset": cell.dataset,
+        "protocol": cell.protocol,
+        "protocol_params": cell.protocol_params,
+        "seed": cell.seed,
+        "versions": library_versions(cell.detector),
+    }
+
+
+def failed_row(cell: Cell, exc: BaseException) -> dict[str, Any]:
+    """The store row of a cell that failed with ``exc`` (also for a lost worker)."""
+    row = _row(cell)
+    row["status"] = "failed"
+    row["error"] = f"{type(exc).__name__}: {exc}\n" + "".join(
+        traceback.format_exception(exc, limit=-3)
+    )
+    row["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    return row
+
+
+def run_cell(
+    cell: Cell, data_root: str | None = None, tracking: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run one cell and return its store row; any exception becomes a failed row.
+
+    ``tracking`` (``{"uri": ..., "experiment": ...}``) logs the cell to MLflow as well.
+    """
+    row = _row(cell)
+    detector = None
+    # Warnings (mostly from peer libraries) are kept off the terminal, where they would break the
+    # progress bar; a failed cell's error lists them, since they often tell why it failed.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            from anomalab.data import make_task
+
+            task = make_task(
+                _dataset(cell.dataset, data_root), cell.protocol, cell.seed, **cell.protocol_params
+            )
+            detector = make_entrant(cell.detector, cell.params, cell.seed)
+            start = time.perf_counter()
+            if task.X_val is not None and getattr(detector, "supports_validation", False):
+                detector.fit(task.X_train, task.y_train, validation=(task.X_val, task.y_val))
+            else:
+                detector.fit(task.X_train, task.y_train)
+            row["fit_seconds"] = time.perf_counter() - start
+            if hasattr(detector, "best_params_"):  # HoldoutSearch: what the hold-out chose
+                row["params"] = {**row["params"], "selected": detector.best_params_}
+            start = time.perf_counter()
+            scores = detector.decision_function(task.X_test)
+            row["score_seconds"] = time.perf_counter() - start
+            row.update(evaluate(task.y_test, scores, f1_rule=task.f1_rule))
+            row["status"] = "ok"
+        except Exception as exc:  # a failed cell is recorded, the run goes on
+            row = failed_row(cell, exc)
+            seen = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+            if seen:
+                row["error"] += "warnings before the failure:\n" + "\n".join(seen[:10])
+    row["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    if tracking:
+        from anomalab.bench.tracking import log_cell
+
+        log_cell(tracking, row, detector if row["status"] == "ok" else None)
+    return row
+
+
+def run_cell_dict(
+    cell: dict[str, Any], data_root: str | None, tracking: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """:func:`run_cell` on a cell given as a dict (``dataclasses.asdict``): what a worker process
+    or a Dask worker receives."""
+    return run_cell(Cell(**cell), data_root, tracking)
