@@ -579,9 +579,15 @@ def round2_section(frames: dict[str, pd.DataFrame]) -> list[str]:
         pr = fmt(t.loc[label, "auc_pr"], t.loc[label, "pr_std"]) if label in t.index else "–"
         out.append(f"| {label} | {' | '.join(cells)} | {pr} |")
     out += ["", "Decisions (computed from the table's cells by the rule above):", ""]
+    expected = 3 * (len(dev_a) + len(dev_b))
     for rule, (with_rule, without) in ROUND2_RULES.items():
-        if not {with_rule, without} <= set(dev2.loc[dev2["status"] == "ok", "detector"]):
-            out.append(f"- {rule}: not run yet")
+        ok = dev2[dev2["status"] == "ok"].groupby("detector").size()
+        counts = [int(ok.get(label, 0)) for label in (with_rule, without)]
+        if min(counts) < expected:
+            out.append(
+                f"- {rule}: not decided yet (`{with_rule}` {counts[0]}, `{without}` {counts[1]} "
+                f"of {expected} cells stored; a rule is decided on complete rungs only)"
+            )
             continue
         gain, std = seed_gain(dev2, with_rule, without)
         prg = pr_gain(dev2, with_rule, without)
