@@ -6,9 +6,9 @@ held out for best-epoch selection (an option of ours)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.neighbors import NearestNeighbors
 
 #: How pseudo-anomalies are made (AnoRand's ``pseudo``).
@@ -116,7 +116,7 @@ def with_pseudo_anomalies(
 
 
 def held_out_rows(
-    split: tuple[Sequence[int], Sequence[int]] | None, positive: np.ndarray, fraction: float
+    split: tuple[ArrayLike, ArrayLike] | None, positive: np.ndarray, fraction: float
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Sorted indices (fit, held out) of the real training rows from a stratified ``split`` of
     them (None: nothing held out, every row fits). Where rows are labeled anomalous

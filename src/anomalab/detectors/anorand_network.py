@@ -70,8 +70,10 @@ def weighted_loss(
     bce: torch.Tensor | None, recon: torch.Tensor | None, *, w: float
 ) -> torch.Tensor:
     """``w * BCE + (1 - w) * reconstruction`` (Eq. 4), from the terms of :func:`loss_terms`."""
+    if recon is None:
+        if bce is None:
+            raise ValueError("no loss term: loss_terms gives at least one")
+        return w * bce
     if bce is None:
         return (1.0 - w) * recon
-    if recon is None:
-        return w * bce
     return w * bce + (1.0 - w) * recon
