@@ -9,7 +9,6 @@ The test score fuses both blocks with the third-quartile weight alpha (Eqs. 6-8)
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -17,106 +16,33 @@ import numpy as np
 import torch
 from scipy.special import expit
 from sklearn.metrics import average_precision_score
-from sklearn.neighbors import NearestNeighbors
 from torch import nn
-from torch.nn import functional as F
 
 from anomalab.base import TorchDetector
 from anomalab.data.preprocess import standardization_stats
-from anomalab.detectors.score_fusion import fit_zsum, zsum
-from anomalab.nn.blocks import mlp
+from anomalab.detectors.anorand_data import (
+    check_pseudo_params,
+    held_out_rows,
+    make_pseudo_anomalies,
+    uniform_pseudo_anomalies,
+    with_pseudo_anomalies,
+)
+from anomalab.detectors.anorand_fusion import SCORES, final_score, fit_alpha, fit_fusion, fuse
+from anomalab.detectors.anorand_network import AnoRandNet, loss_terms, weighted_loss
+from anomalab.detectors.score_fusion import fit_zsum
 from anomalab.nn.training import make_optimizer, predict_in_chunks, train_loop
 from anomalab.presets import DataShape
 from anomalab.registry import register
 
-PSEUDO = ("noise", "uniform")
-SCORES = ("fused", "zsum", "ae", "mlp")
-
-
-def make_pseudo_anomalies(
-    X: np.ndarray,
-    rng: np.random.Generator,
-    *,
-    select_frac: float = 0.02,
-    target_frac: float = 0.05,
-    sigma: float = 1.0,
-    smote_k: int = 5,
-    use_smote: bool = True,
-    spread: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Synthetic anomalies made from the rows of ``X`` only (Sec. 5.1).
-
-    A random subset X_0 of ``ceil(select_frac * n)`` rows is drawn; with ``use_smote`` it is grown
-    by SMOTE interpolation ``x + lam * (x_nn - x)``, ``lam ~ U[0, 1]``, ``x_nn`` one of the
-    ``smote_k`` nearest neighbours *within X_0*, to ``ceil(target_frac * n)`` rows; then every row
-    gets additive Gaussian noise ``sigma * spread_j * eps`` (``spread`` defaults to each feature's
-    standard deviation in ``X``). Returns the anomalies and the indices of X_0 in ``X``.
-    """
-    n = X.shape[0]
-    n_select = min(n - 1, max(1, math.ceil(round(select_frac * n, 9))))
-    chosen = np.sort(rng.choice(n, size=n_select, replace=False))
-    base = X[chosen]
-    rows = [base]
-    n_target = math.ceil(round(target_frac * n, 9))
-    n_new = n_target - n_select if use_smote else 0
-    if n_new > 0 and n_select > 1:
-        k = min(int(smote_k), n_select - 1)
-        _, neigh = NearestNeighbors(n_neighbors=k + 1).fit(base).kneighbors(base)
-        seeds = rng.integers(0, n_select, size=n_new)
-        partners = neigh[seeds, rng.integers(1, k + 1, size=n_new)]
-        lam = rng.random((n_new, 1))
-        rows.append(base[seeds] + lam * (base[partners] - base[seeds]))
-    elif n_new > 0:  # a single selected row: copies of it (the noise makes them distinct)
-        rows.append(np.repeat(base, n_new, axis=0))
-    anomalies = np.concatenate(rows, axis=0)
-    if spread is None:
-        spread = X.std(axis=0)
-    noise = rng.standard_normal(anomalies.shape) * (float(sigma) * np.asarray(spread))
-    return anomalies + noise, chosen
-
-
-def uniform_pseudo_anomalies(
-    X: np.ndarray, rng: np.random.Generator, *, target_frac: float, margin: float = 0.1
-) -> np.ndarray:
-    """``ceil(target_frac * n)`` rows drawn uniformly from the bounding box of ``X``, widened by
-    ``margin`` of each feature's range on both sides (the classic reference distribution that
-    turns a real-vs-synthetic classifier into a density-ratio estimate)."""
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = float(margin) * (hi - lo)
-    n_new = math.ceil(round(float(target_frac) * X.shape[0], 9))
-    return rng.uniform(lo - pad, hi + pad, size=(n_new, X.shape[1]))
-
-
-class AnoRandNet(nn.Module):
-    """Noise-detection MLP (``nd_trunk`` + ``nd_head``) and an autoencoder whose decoder reads
-    ``concat(z_0, z_1)`` (Eq. 1): ``z_0`` the MLP's last hidden output (or its output logit with
-    ``concat="output"``), ``z_1`` the encoder's latent."""
-
-    def __init__(
-        self,
-        n_features: int,
-        nd_hidden: Sequence[int],
-        ae_hidden: Sequence[int],
-        latent_dim: int,
-        *,
-        act: str,
-        concat: str,
-    ) -> None:
-        super().__init__()
-        self.concat = concat
-        self.nd_trunk = mlp(n_features, nd_hidden, act=act)
-        self.nd_head = nn.Linear(int(nd_hidden[-1]), 1)
-        self.encoder = mlp(n_features, ae_hidden, latent_dim, act=act)
-        z0_dim = int(nd_hidden[-1]) if concat == "hidden" else 1
-        self.decoder = mlp(latent_dim + z0_dim, list(reversed(ae_hidden)), n_features, act=act)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(logit of y_mlp, reconstruction x_hat)."""
-        hidden = self.nd_trunk(x)
-        logit = self.nd_head(hidden).squeeze(-1)
-        z0 = hidden if self.concat == "hidden" else logit.unsqueeze(-1)
-        x_hat = self.decoder(torch.cat([z0, self.encoder(x)], dim=-1))
-        return logit, x_hat
+__all__ = [
+    "SCORES",
+    "AnoRand",
+    "AnoRandNet",
+    "fit_alpha",
+    "fuse",
+    "make_pseudo_anomalies",
+    "uniform_pseudo_anomalies",
+]
 
 
 @register(
@@ -305,14 +231,9 @@ class AnoRand(TorchDetector):
             raise ValueError(f"recon_loss must be 'mse' or 'l2norm', got {self.recon_loss!r}")
         if self.alpha_source not in ("train", "batch"):
             raise ValueError(f"alpha_source must be 'train' or 'batch', got {self.alpha_source!r}")
-        if not 0.0 < float(self.select_frac) < 1.0 or not 0.0 < float(hp.target_frac) < 1.0:
-            raise ValueError("select_frac and target_frac must lie in (0, 1)")
+        check_pseudo_params(hp.pseudo, self.select_frac, hp.target_frac, self.sigma)
         if hp.score not in SCORES:
             raise ValueError(f"score must be one of {SCORES}, got {hp.score!r}")
-        if hp.pseudo not in PSEUDO:
-            raise ValueError(f"pseudo must be one of {PSEUDO}, got {hp.pseudo!r}")
-        if float(self.sigma) < 0:
-            raise ValueError(f"sigma must be >= 0, got {self.sigma}")
         if not 0.0 <= float(self.validation_fraction) < 1.0:
             raise ValueError(
                 f"validation_fraction must lie in [0, 1), got {self.validation_fraction}"
@@ -350,49 +271,28 @@ class AnoRand(TorchDetector):
         self.n_pseudo_anomalies_ = 0
         if self.supervised_ and not self.supervised_synthetic:
             return X, labels
-        normal = np.flatnonzero(labels == 0)
-        if self.hp_.pseudo == "uniform":
-            fake = uniform_pseudo_anomalies(X[normal], rng, target_frac=self.hp_.target_frac)
-            self.n_pseudo_anomalies_ = len(fake)
-            return np.concatenate([X, fake]), np.concatenate([labels, np.ones(len(fake))])
-        fake, chosen = make_pseudo_anomalies(
-            X[normal],
+        X_tr, labels, self.n_pseudo_anomalies_ = with_pseudo_anomalies(
+            X,
+            labels,
             rng,
+            pseudo=self.hp_.pseudo,
             select_frac=float(self.select_frac),
             target_frac=float(self.hp_.target_frac),
             sigma=float(self.sigma),
             smote_k=int(self.smote_k),
             use_smote=bool(self.use_smote),
-            spread=X.std(axis=0),
         )
-        self.n_pseudo_anomalies_ = len(fake)
-        keep = np.setdiff1d(np.arange(len(X)), normal[chosen])
-        X_tr = np.concatenate([X[keep], fake])
-        return X_tr, np.concatenate([labels[keep], np.ones(len(fake))])
+        return X_tr, labels
 
     def loss_terms(
         self, x: torch.Tensor, label: torch.Tensor
     ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
         """(BCE, masked reconstruction) of a batch (Eqs. 2-3); a term with weight 0 is None."""
         logit, x_hat = self.model_(x)
-        w = float(self.w)
-        bce = F.binary_cross_entropy_with_logits(logit, label) if w > 0 else None
-        recon = None
-        if w < 1:
-            sq = (x_hat - x) ** 2
-            err = sq.mean(dim=1) if self.recon_loss == "mse" else sq.sum(dim=1).add(1e-12).sqrt()
-            recon = ((1.0 - label) * err).mean()
-        return bce, recon
+        return loss_terms(logit, x_hat, x, label, w=float(self.w), recon_loss=self.recon_loss)
 
     def _loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        x, label = batch
-        bce, recon = self.loss_terms(x, label)
-        w = float(self.w)
-        if bce is None:
-            return (1.0 - w) * recon
-        if recon is None:
-            return w * bce
-        return w * bce + (1.0 - w) * recon  # Eq. 4
+        return weighted_loss(*self.loss_terms(*batch), w=float(self.w))
 
     def validation_rows(
         self, y: np.ndarray | None, n: int, generator: torch.Generator
@@ -400,18 +300,9 @@ class AnoRand(TorchDetector):
         """Indices (fit, held out) of the real training rows; held out is None without
         ``validation_fraction``. Stratified by label 1; in supervised mode both parts must keep a
         labeled anomaly."""
-        positive = torch.as_tensor(np.zeros(n) if y is None else (y == 1), dtype=torch.int64)
-        split = self._validation_indices(n, generator, positive)
-        if split is None:
-            return np.arange(n), None
-        fit_idx, val_idx = (np.sort(i.numpy()) for i in split)
-        if int(positive.sum()) > 0 and not (positive[fit_idx].any() and positive[val_idx].any()):
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} leaves no labeled anomaly in the training or "
-                f"the held-out part ({int(positive.sum())} labeled anomalies in all); lower it "
-                "or set it to 0"
-            )
-        return fit_idx, val_idx
+        positive = np.zeros(n, dtype=bool) if y is None else (y == 1)
+        split = self._validation_indices(n, generator, torch.as_tensor(positive, dtype=torch.int64))
+        return held_out_rows(split, positive, self.validation_fraction)
 
     def _validation_monitor(
         self, X_val: np.ndarray, y_val: np.ndarray | None
@@ -424,7 +315,7 @@ class AnoRand(TorchDetector):
             def monitor() -> float:
                 self.model_.eval()
                 raw = self.raw_block_scores_transformed(X_val)
-                scores = self._final_score(raw, *self._fusion(raw))
+                scores = self._final_score(raw, *fit_fusion(raw))
                 return -float(average_precision_score(truth, scores))
 
             return monitor
@@ -463,8 +354,7 @@ class AnoRand(TorchDetector):
         )
         self.model_.eval()
         raw = self.raw_block_scores_transformed(X)
-        ae, nd = expit(raw[:, 0]), expit(raw[:, 1])
-        self.q3_ae_, self.q3_mlp_, self.alpha_ = fit_alpha(ae, nd)
+        self.q3_ae_, self.q3_mlp_, self.alpha_ = fit_alpha(expit(raw[:, 0]), expit(raw[:, 1]))
         self.block_stats_ = fit_zsum(raw[:, 0], raw[:, 1])
 
     # -------------------------------------------------------------------------- scoring
@@ -496,7 +386,7 @@ class AnoRand(TorchDetector):
         self.model_.eval()
         if self.alpha_source == "batch":
             raw = self._predict_rows(self._score_batch, X)
-            return self._final_score(raw, *self._fusion(raw))
+            return self._final_score(raw, *fit_fusion(raw))
         out = np.empty(len(X), dtype=np.float64)
         step = 64 * self.score_batch_size  # fuse block by block: no (n, 2) intermediate
         for start in range(0, len(X), step):
@@ -504,36 +394,6 @@ class AnoRand(TorchDetector):
             out[start : start + len(raw)] = self._final_score(raw, self.alpha_, self.block_stats_)
         return out
 
-    @staticmethod
-    def _fusion(raw: np.ndarray) -> tuple[float, dict[str, float]]:
-        """alpha (Eq. 7) and the zsum statistics fitted on the scored rows themselves."""
-        return fit_alpha(expit(raw[:, 0]), expit(raw[:, 1]))[2], fit_zsum(raw[:, 0], raw[:, 1])
-
     def _final_score(self, raw: np.ndarray, alpha: float, stats: dict[str, float]) -> np.ndarray:
-        """Eq. 8's fused score, the robust z-sum of the blocks, or one block alone (``score``;
-        the blocks alone are ablations, not the paper's)."""
-        score = self._scoring_param("score")
-        if score not in SCORES:
-            raise ValueError(f"score must be one of {SCORES}, got {score!r}")
-        if score == "zsum":
-            return zsum(raw[:, 0], raw[:, 1], stats)
-        ae, nd = expit(raw[:, 0]), expit(raw[:, 1])
-        if score == "fused":
-            return fuse(ae, nd, alpha)
-        return ae if score == "ae" else nd
-
-
-def fit_alpha(
-    y_ae: np.ndarray, y_mlp: np.ndarray, eps: float = 1e-12
-) -> tuple[float, float, float]:
-    """(Q3 of y_AE, Q3 of y_mlp, alpha = Q3_AE / (Q3_mlp + Q3_AE)) (Eq. 7)."""
-    q3_ae = float(np.percentile(y_ae, 75))
-    q3_mlp = float(np.percentile(y_mlp, 75))
-    return q3_ae, q3_mlp, q3_ae / (q3_mlp + q3_ae + eps)
-
-
-def fuse(y_ae: np.ndarray, y_mlp: np.ndarray, alpha: float) -> np.ndarray:
-    """Final score (1 - alpha) * y_AE + alpha * y_mlp (Eq. 8)."""
-    return (1.0 - alpha) * np.asarray(y_ae, dtype=np.float64) + alpha * np.asarray(
-        y_mlp, dtype=np.float64
-    )
+        """The score the ``score`` parameter names, from the blocks' raw outputs."""
+        return final_score(raw, self._scoring_param("score"), alpha, stats)

@@ -15,21 +15,44 @@ The test score is f(x) = P(abnormal) (Sec. 3.4); the perturbator is not used at 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from anomalab.base import TorchDetector
 from anomalab.data.preprocess import standardization_stats
-from anomalab.nn.blocks import activation, conv_encoder, mlp
+from anomalab.detectors.plad_loss import (
+    PLADLossTerms,
+    kl_divergence,
+    perturbation_size,
+    plad_loss_terms,
+)
+from anomalab.detectors.plad_networks import (
+    DeterministicPerturbator,
+    PLADNet,
+    VAEPerturbator,
+    lenet_classifier,
+)
+from anomalab.nn.blocks import mlp
 from anomalab.nn.training import make_optimizer, predict_in_chunks, train_loop
 from anomalab.presets import DataShape, budget_epochs
 from anomalab.registry import register
 from anomalab.validation import check_array
+
+__all__ = [
+    "BUDGETS",
+    "PLAD",
+    "DeterministicPerturbator",
+    "PLADLossTerms",
+    "PLADNet",
+    "VAEPerturbator",
+    "kl_divergence",
+    "lenet_classifier",
+    "perturbation_size",
+    "plad_loss_terms",
+]
 
 #: Compute budgets (``budget``): ``"full"`` is the paper's, ``"cpu"`` fits a CPU. ``None`` for the
 #: image VAE means h = z = d (the PLUME port of the official code). Conv settings per channel
@@ -52,131 +75,6 @@ BUDGETS: dict[str, dict[str, Any]] = {
 }
 
 
-# ------------------------------------------------------------------------------ loss (Eq. 5)
-@dataclass
-class PLADLossTerms:
-    """The three terms of Eq. 5 (each a batch mean) before weighting."""
-
-    ce: torch.Tensor
-    size: torch.Tensor
-    kl: torch.Tensor
-
-    def total(self, lam: float, kl_weight: float = 1.0) -> torch.Tensor:
-        return self.ce + lam * self.size + kl_weight * self.kl
-
-
-def perturbation_size(alpha: torch.Tensor, beta: torch.Tensor, reduction: str) -> torch.Tensor:
-    """||alpha - 1||^2 + ||beta||^2 per sample, averaged over the batch (Eq. 3's penalty).
-
-    ``"sum"``: squared L2 norms over the d coordinates (the paper's equations). ``"mean"``: the
-    per-element mean, i.e. the sum divided by d (``F.mse_loss`` in the PLUME port of the official
-    code); lambda is then d times weaker than with ``"sum"``.
-    """
-    per_elem = (alpha - 1.0) ** 2 + beta**2
-    if reduction == "mean":
-        return per_elem.mean()
-    if reduction == "sum":
-        return per_elem.flatten(1).sum(dim=1).mean()
-    raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
-
-
-def kl_divergence(mu: torch.Tensor | None, logvar: torch.Tensor | None) -> torch.Tensor:
-    """KL(N(mu, diag exp(logvar)) || N(0, I)), summed over latent dims, batch mean (Eq. 4)."""
-    if mu is None or logvar is None:
-        return torch.zeros(())
-    return 0.5 * (logvar.exp() + mu**2 - 1.0 - logvar).sum(dim=1).mean()
-
-
-def plad_loss_terms(
-    logits_normal: torch.Tensor,
-    logits_perturbed: torch.Tensor,
-    alpha: torch.Tensor,
-    beta: torch.Tensor,
-    mu: torch.Tensor | None = None,
-    logvar: torch.Tensor | None = None,
-    reduction: str = "mean",
-) -> PLADLossTerms:
-    """Eq. 5's terms: CE = mean l(0, f(x)) + mean l(1, f(x~)) (labels normal 0, perturbed 1)."""
-    ce = F.binary_cross_entropy_with_logits(
-        logits_normal, torch.zeros_like(logits_normal)
-    ) + F.binary_cross_entropy_with_logits(logits_perturbed, torch.ones_like(logits_perturbed))
-    return PLADLossTerms(
-        ce=ce,
-        size=perturbation_size(alpha, beta, reduction),
-        kl=kl_divergence(mu, logvar).to(ce.device),
-    )
-
-
-# ------------------------------------------------------------------------------ networks
-class VAEPerturbator(nn.Module):
-    """MLP VAE on flattened x: d -> h -> (mu, logvar in R^z); z -> h -> 2d (Sec. 3.3, Eq. 4).
-
-    The linear output is split as [beta (first d); alpha (last d)] (PLUME's order).
-    """
-
-    def __init__(self, d: int, hidden: int, latent: int) -> None:
-        super().__init__()
-        self.encoder = mlp(d, [hidden], act="leaky_relu")
-        self.mu = nn.Linear(hidden, latent)
-        self.logvar = nn.Linear(hidden, latent)
-        self.decoder = mlp(latent, [hidden], 2 * d, act="leaky_relu")
-
-    def forward(
-        self, x: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
-        h = self.encoder(x)
-        mu, logvar = self.mu(h), self.logvar(h)
-        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()  # reparameterisation, one sample
-        return self.decoder(z), mu, logvar
-
-
-class DeterministicPerturbator(nn.Module):
-    """g(x) = [beta; alpha] from an MLP d -> h -> 2d (Eq. 3, no latent sampling, no KL)."""
-
-    def __init__(self, d: int, hidden: int) -> None:
-        super().__init__()
-        self.net = mlp(d, [hidden], 2 * d, act="leaky_relu")
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, None, None]:
-        return self.net(x), None, None
-
-
-def lenet_classifier(
-    in_channels: int, image_size: int, channels: Sequence[int], fc: int, head: Sequence[int]
-) -> nn.Sequential:
-    """Deep SVDD / DROCC LeNet: [Conv5x5 (no bias) -> BN (affine=False) -> LeakyReLU -> MaxPool2]
-    per stage -> FC (no bias) -> LeakyReLU -> head MLP (no bias) -> one logit."""
-    encoder, _ = conv_encoder(
-        in_channels, image_size, channels, fc, batch_norm=True, bias=False, act="leaky_relu"
-    )
-    return nn.Sequential(
-        encoder, activation("leaky_relu"), mlp(fc, head, 1, act="leaky_relu", bias=False)
-    )
-
-
-class PLADNet(nn.Module):
-    """Classifier f (logit of "abnormal") + perturbator g; ``perturb`` makes x~ = x*alpha + beta."""
-
-    def __init__(self, classifier: nn.Module, perturbator: nn.Module, alpha_offset: bool) -> None:
-        super().__init__()
-        self.classifier = classifier
-        self.perturbator = perturbator
-        self.alpha_offset = alpha_offset
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(x).reshape(-1)
-
-    def perturb(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """(x~, alpha, beta, mu, logvar); alpha, beta have x's shape."""
-        out, mu, logvar = self.perturbator(x.flatten(1))
-        beta, alpha = out.chunk(2, dim=1)
-        if self.alpha_offset:
-            alpha = alpha + 1.0
-        alpha, beta = alpha.reshape(x.shape), beta.reshape(x.shape)
-        return x * alpha + beta, alpha, beta, mu, logvar
-
-
-# ------------------------------------------------------------------------------ detector
 @register(
     "PLAD",
     fast_params={
