@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from anomalab.base import SUPERVISION_KINDS
 from anomalab.bench.suites import COMPATIBLE
 from anomalab.data import PROTOCOLS, Dataset, DatasetInfo, make_task
 from anomalab.data.protocols import F1_RULES, RegisteredProtocol, register_protocol
 from anomalab.data.protocols import SUPERVISION_KINDS as DATA_KINDS
 from anomalab.metrics import F1_RULES as METRIC_F1_RULES
+from anomalab.registry import SUPERVISION_KINDS
 
 
 def _tabular() -> Dataset:
