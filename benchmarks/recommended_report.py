@@ -613,7 +613,11 @@ def round2_confirm_lines(frames: dict[str, pd.DataFrame]) -> list[str]:
         "protocol on the fresh confirmation datasets, test parts, 3 seeds, run once after the "
         "second round's choice), mean AUC-ROC:",
         "",
-        *matrix(conf, ["IForest", "OCSVM", *SEED_METHODS, "RDA", "RSRAE", "DAGMM", "PLAD"]),
+        *matrix(
+            conf,
+            ["IForest", "OCSVM", *SEED_METHODS, "RDA", "RSRAE", "DAGMM", "PLAD"]
+            + ["AutoEncoder (paper)"],
+        ),
         "",
     ]
     if len(conf) < conf.attrs["expected"]:
