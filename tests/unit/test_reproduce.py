@@ -75,6 +75,8 @@ def test_without_out_a_checkout_is_needed(monkeypatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ValueError, match="pass --out"):
         reproduce(ReproduceRequest("anorand", from_archive=True))
+    with pytest.raises(ValueError, match="it needs --from-archive"):
+        reproduce(ReproduceRequest("anorand", out=tmp_path, archive=CELLS))
 
 
 def test_parts_are_checked_and_restrict_the_report(tmp_path) -> None:

@@ -28,7 +28,6 @@ class Context:
     out_dir: Path
     from_archive: bool = False
     data_root: Path | None = None
-    runs: Path | None = None
     _comparisons: dict[str, Comparison] = field(default_factory=dict, repr=False)
 
     def frame(self, part: str | None) -> pd.DataFrame | None:

@@ -49,6 +49,8 @@ class ReproduceRequest:
 
 @dataclass
 class ReproduceResult:
+    """What a reproduction wrote, and the number of cells of each part it rendered."""
+
     report: Path
     html: Path
     cells: dict[str, int]
@@ -126,12 +128,12 @@ def render(ctx: Context) -> list[Section]:
     """The report's sections; a section whose part has no cells, or that renders no block, is
     left out."""
     sections = []
-    for spec in ctx.spec.sections:
-        if spec.part is not None and ctx.frame(spec.part) is None:
+    for declared in ctx.spec.sections:
+        if declared.part is not None and ctx.frame(declared.part) is None:
             continue
-        out = Section(spec.title, spec.level)
-        for block in spec.blocks:
-            _render_block(ctx, out, block, spec.part)
+        out = Section(declared.title, declared.level)
+        for block in declared.blocks:
+            _render_block(ctx, out, block, declared.part)
         if out.blocks:
             sections.append(out)
     return sections
@@ -180,6 +182,8 @@ def reproduce(
     (run from a checkout's root). ``spec``: another spec than the paper's own (checked here)."""
     spec = load_paper(request.paper) if spec is None else check_spec(spec)
     names = _selected(spec, request.parts)
+    if request.archive is not None and not request.from_archive:
+        raise ValueError("--archive names the cells to restore: it needs --from-archive")
     if request.out is None and not REPORTS.is_dir():
         raise ValueError(f"no {REPORTS} folder here (not a checkout's root): pass --out DIR")
     out_dir = request.out if request.out is not None else REPORTS
@@ -202,12 +206,5 @@ def reproduce(
                 scheduler=request.scheduler,
                 say=say,
             )
-    ctx = Context(
-        spec,
-        frames,
-        out_dir,
-        from_archive=request.from_archive,
-        data_root=root,
-        runs=paper_runs,
-    )
+    ctx = Context(spec, frames, out_dir, from_archive=request.from_archive, data_root=root)
     return write(ctx, render(ctx))
