@@ -10,50 +10,21 @@ ends with fit / score time per detector, failed cells and the run's environment.
 
 from __future__ import annotations
 
-import base64
-import html
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from anomalab.bench import atomic, figures
+from anomalab.bench.document import FIGURE_DIR, Figure, Section, to_html, to_markdown
 from anomalab.bench.environment import read_runs
 from anomalab.bench.leaderboard import METRICS, failures, leaderboard, per_dataset
 from anomalab.bench.stats import compare
 from anomalab.bench.targets import published_name, published_table
 
 LABELS = {"auc_roc": "AUC-ROC", "auc_pr": "AUC-PR"}
-FIGURE_DIR = "figures"
-
-
-@dataclass
-class Figure:
-    name: str
-    caption: str
-    png: bytes
-    half: bool = False  # shown at half the page width in HTML (pairs side by side)
-
-
-@dataclass
-class Section:
-    """A titled run of blocks: ("text", str), ("table", DataFrame) or ("figure", Figure)."""
-
-    title: str
-    level: int = 2
-    blocks: list[tuple[str, Any]] = field(default_factory=list)
-
-    def text(self, value: str) -> None:
-        self.blocks.append(("text", value))
-
-    def table(self, value: pd.DataFrame, index: bool = True) -> None:
-        self.blocks.append(("table", (value, index)))
-
-    def figure(self, value: Figure) -> None:
-        self.blocks.append(("figure", value))
 
 
 def group_label(protocol: str, params: dict[str, Any]) -> str:
@@ -284,91 +255,6 @@ def build_report(
         sections.append(failed)
     sections.append(_environment_section(results, out_dir))
     return title, sections
-
-
-# --------------------------------------------------------------------------------- rendering
-def to_markdown(title: str, sections: list[Section], figure_dir: str = FIGURE_DIR) -> str:
-    lines = [f"# {title}", ""]
-    for section in sections:
-        lines += ["#" * section.level + f" {section.title}", ""]
-        for kind, value in section.blocks:
-            if kind == "text":
-                lines += [value, ""]
-            elif kind == "table":
-                frame, index = value
-                lines += [frame.to_markdown(index=index), ""]
-            else:
-                lines += [f"![{value.caption}]({figure_dir}/{value.name}.png)", ""]
-    return "\n".join(lines)
-
-
-_CSS = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
-table { border-collapse: collapse; margin: 0.5em 0 1.2em; font-size: 0.85em; }
-th, td { border: 1px solid #ccc; padding: 3px 7px; text-align: right; }
-th { background: #f2f2f2; }
-td:first-child, th:first-child { text-align: left; }
-figure { margin: 0.5em 1em 1.5em 0; display: inline-block; vertical-align: top; }
-figure img { max-width: 100%; border: 1px solid #eee; }
-figure.half { width: 48%; }
-figure.half img { width: 100%; }
-figcaption { font-size: 0.85em; color: #555; }
-code { background: #f5f5f5; padding: 1px 4px; }
-.warn { color: #b00; font-weight: bold; }
-"""
-# Marks every figure decoded or not once the page has loaded (used by the headless-browser test,
-# and shows readers a warning if a figure is broken).
-_SCRIPT = """
-window.addEventListener('load', function () {
-  var imgs = document.querySelectorAll('figure img'), good = 0;
-  imgs.forEach(function (img) {
-    var ok = img.complete && img.naturalWidth > 0;
-    img.setAttribute('data-decoded', ok ? 'yes' : 'no');
-    if (ok) { good += 1; }
-  });
-  document.body.setAttribute('data-figures-decoded', good + '/' + imgs.length);
-  if (good < imgs.length) {
-    var p = document.createElement('p');
-    p.className = 'warn';
-    p.textContent = (imgs.length - good) + ' figure(s) failed to load';
-    document.body.insertBefore(p, document.body.firstChild);
-  }
-});
-"""
-
-
-def _inline(text: str) -> str:
-    escaped = html.escape(text)
-    escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
-    return re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", escaped)
-
-
-def to_html(title: str, sections: list[Section]) -> str:
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-    ]
-    for section in sections:
-        level = min(section.level, 6)
-        parts.append(f"<h{level}>{html.escape(section.title)}</h{level}>")
-        for kind, value in section.blocks:
-            if kind == "text":
-                parts.append(f"<p>{_inline(value)}</p>")
-            elif kind == "table":
-                frame, index = value
-                parts.append(frame.to_html(index=index, border=0, na_rep="-"))
-            else:
-                data = base64.b64encode(value.png).decode("ascii")
-                css = ' class="half"' if value.half else ""
-                parts.append(
-                    f'<figure id="{value.name}"{css}><img alt="{html.escape(value.caption)}" '
-                    f'src="data:image/png;base64,{data}"><figcaption>'
-                    f"{html.escape(value.caption)}</figcaption></figure>"
-                )
-    parts.append(f"<script>{_SCRIPT}</script></body></html>")
-    return "\n".join(parts)
 
 
 def write_report(

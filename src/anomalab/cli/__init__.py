@@ -1,4 +1,5 @@
-"""The ``anomalab`` command line: datasets, detectors, fit, score, bench, report, results.
+"""The ``anomalab`` command line: datasets, detectors, fit, score, bench, report, results,
+reproduce.
 
 Each command group lives in its own module and only parses options, calls the library and
 prints; this module assembles them into ``app`` (the console script ``anomalab``).
@@ -10,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from anomalab.cli import bench, datasets, detectors, models, results
+from anomalab.cli import bench, datasets, detectors, models, reproduce, results
 from anomalab.cli.common import parse_params
 from anomalab.cli_errors import DEBUG_FLAG, OneLineErrors
 
@@ -41,3 +42,4 @@ def main(
 
 for command in (models.fit, models.score, bench.bench, bench.report):
     app.command()(command)
+app.command(help=reproduce.help_text())(reproduce.reproduce)

@@ -1,0 +1,328 @@
+"""``anomalab reproduce``: the spec loader and its one-line errors, the section registry, the
+archive the package ships, the command's help, and AnoRand's report rendered from the archive
+byte for byte as committed."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from anomalab.bench.document import Section
+from anomalab.cli import app
+from anomalab.reproductions import registry
+from anomalab.reproductions.archive import archive_files, archive_folder, packaged_files
+from anomalab.reproductions.context import Context
+from anomalab.reproductions.engine import (
+    ReproduceRequest,
+    check_spec,
+    load_paper,
+    render,
+    reproduce,
+)
+from anomalab.reproductions.spec import PAPERS, SpecError, load_spec, spec_from_dict
+
+ROOT = Path(__file__).resolve().parents[2]
+CELLS = ROOT / "docs" / "results" / "cells" / "anorand"
+runner = CliRunner()
+
+
+def test_anorand_renders_from_the_shipped_archive_as_committed(tmp_path, monkeypatch) -> None:
+    """Outside a checkout (no docs/results/cells here) the package's copy of the archive is
+    restored; the report is the committed docs/results/anorand.md, byte for byte."""
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    result = reproduce(ReproduceRequest("anorand", out=out, from_archive=True))
+    assert result.report.read_bytes() == (ROOT / "docs" / "results" / "anorand.md").read_bytes()
+    assert result.cells == {
+        "sweeps-supervised": 216,
+        "sweeps": 48,
+        "supervised": 465,
+        "unsup": 1089,
+        "mnist": 3,
+    }
+    assert (out / "anorand" / "anorand-supervised" / "results.sqlite").is_file()
+    assert (out / "anorand_sweeps.png").read_bytes()[:4] == b"\x89PNG"
+    assert result.missing_figures == ["anorand_mnist_hist.png"]  # refits models: not drawn
+    page = result.html.read_text()
+    assert "<h2>Table 2: fully supervised (AUC-PR %)</h2>" in page
+    assert page.count("data:image/png;base64,") == 1
+
+
+def test_the_shipped_archive_is_the_checkouts() -> None:
+    """src/anomalab/reproductions/archives/anorand.zip holds docs/results/cells/anorand's files
+    (tools/pack_archives.py rewrites it)."""
+    files = archive_files(CELLS)
+    assert "anorand-supervised/results.csv" in files
+    assert packaged_files("anorand") == files
+
+
+def test_the_archive_is_read_from_the_checkout_first(monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(ROOT)
+    with archive_folder("anorand") as (folder, origin):
+        assert folder == Path("docs/results/cells/anorand") and origin == str(folder)
+    with pytest.raises(ValueError, match="does not exist"):
+        with archive_folder("anorand", tmp_path / "nowhere"):
+            pass
+
+
+def test_without_out_a_checkout_is_needed(monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="pass --out"):
+        reproduce(ReproduceRequest("anorand", from_archive=True))
+    with pytest.raises(ValueError, match="it needs --from-archive"):
+        reproduce(ReproduceRequest("anorand", out=tmp_path, archive=CELLS))
+
+
+def test_parts_are_checked_and_restrict_the_report(tmp_path) -> None:
+    with pytest.raises(ValueError, match="anorand has no part nope; parts: sweeps-supervised"):
+        reproduce(ReproduceRequest("anorand", parts=["nope"], out=tmp_path, from_archive=True))
+    result = reproduce(
+        ReproduceRequest(
+            "anorand", parts=["sweeps"], out=tmp_path, from_archive=True, archive=CELLS
+        )
+    )
+    text = result.report.read_text()
+    assert result.cells == {"sweeps": 48}
+    assert "## Sensitivity on validation splits (unsupervised mode)" in text
+    assert "## Table 2" not in text and "## Unsupervised" not in text
+    assert "## Failed cells" not in text  # no failed cell in that part
+
+
+# ------------------------------------------------------------------------------ spec loader
+GOOD: dict = {
+    "title": "T",
+    "parts": {"p": {"suite": "smoke"}},
+    "comparisons": {
+        "c": {"part": "p", "published": {"paper": "anorand", "table": "Table 2"}, "target": [2, 3]}
+    },
+    "sections": [{"title": "S", "part": "p", "blocks": [{"compare": "c"}, {"table": "means"}]}],
+}
+
+
+def _with(path: tuple, value: object) -> dict:
+    raw = json.loads(json.dumps(GOOD))
+    node = raw
+    for key in path[:-1]:
+        node = node[key]
+    if value is None:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("title",), None, "spec x lacks title"),
+        (("colour",), "red", "spec x: unknown key(s) ['colour']"),
+        (("parts", "p"), {"seeds": 3}, "part 'p' needs either suite or an inline grid"),
+        (("parts", "p"), {"protocol": "unsupervised"}, "needs both protocol and detectors"),
+        (
+            ("parts", "p"),
+            {"protocol": "unsupervised", "detectors": ["IForest"]},
+            "needs datasets or dataset_builder",
+        ),
+        (("parts", "p", "seeds"), "three", "part 'p': seeds must be int"),
+        (("comparisons", "c", "part"), "q", "comparison 'c': unknown part 'q'"),
+        (("comparisons", "c", "target"), [2], "target must be [hits, of]"),
+        (("comparisons", "c", "published", "year"), 2023, "published: unknown key(s) ['year']"),
+        (("sections", 0, "part"), "q", "section 1: unknown part 'q'"),
+        (("sections", 0, "blocks", 0), {"compare": "d"}, "unknown comparison 'd'"),
+        (("sections", 0, "blocks", 0), {"table": "means", "fragment": "x"}, "exactly one of"),
+        (("sections", 0, "blocks", 0), "means", "a block must be an inline table"),
+    ],
+)
+def test_a_bad_spec_is_one_line_naming_the_problem(path, value, message) -> None:
+    spec_from_dict("x", GOOD)  # the unchanged spec loads
+    with pytest.raises(SpecError) as caught:
+        spec_from_dict("x", _with(path, value))
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("block", "message"),
+    [
+        ({"table": "histogram"}, "unknown table 'histogram'; tables: bound, failures"),
+        ({"section": "anorand.nothing"}, "unknown section function 'anorand.nothing'"),
+        ({"table": "means", "digit": 3}, "table 'means': got an unexpected keyword argument"),
+        ({"table": "bound", "comparison": "d"}, "unknown comparison 'd'"),
+        ({"fragment": "missing"}, "fragment 'missing' not found"),
+    ],
+)
+def test_the_engine_checks_what_the_loader_cannot(block, message) -> None:
+    raw = _with(("sections", 0, "blocks", 1), block)
+    with pytest.raises(SpecError) as caught:
+        check_spec(spec_from_dict("anorand", raw))
+    assert message in str(caught.value)
+
+
+def test_a_table_without_its_part_is_refused() -> None:
+    raw = _with(("sections", 0, "part"), None)
+    with pytest.raises(SpecError, match="table 'means' needs a part"):
+        check_spec(spec_from_dict("anorand", raw))
+
+
+def test_papers_without_a_spec_say_so() -> None:
+    with pytest.raises(SpecError, match="'devnet' is not yet converted.*devnet_report.py"):
+        load_spec("devnet")
+    with pytest.raises(SpecError, match="unknown paper 'nope'; papers: devnet, plad"):
+        load_spec("nope")
+
+
+# ---------------------------------------------------------------------------- the registry
+def test_registry_names_each_function_once() -> None:
+    spec = load_paper("anorand")
+    named = {b.name for s in spec.sections for b in s.blocks if b.kind == "section"}
+    assert named and named <= set(registry.SECTIONS)
+    assert registry.get_dataset_builder("anorand.mnist_1v7").__name__ == "mnist_1v7"
+
+    def other(ctx, out):  # pragma: no cover - never called
+        pass
+
+    with pytest.raises(ValueError, match="'anorand.sweep_plot' is registered twice"):
+        registry.section("anorand.sweep_plot")(other)
+    with pytest.raises(KeyError, match="unknown section function 'x.y'; registered: anorand"):
+        registry.get_section("x.y")
+
+
+def test_a_registered_section_renders_into_the_report(tmp_path) -> None:
+    """A section function of a test's own, registered by name and used by a spec."""
+
+    @registry.section("test.count_cells")
+    def count_cells(ctx: Context, out: Section, part: str, word: str) -> None:
+        out.text(f"{len(ctx.frame(part))} {word}")
+
+    try:
+        raw = _with(("sections", 0, "blocks"), [{"section": "test.count_cells", "word": "cells"}])
+        spec = check_spec(spec_from_dict("anorand", raw))
+        rows = pd.DataFrame({"status": ["ok"] * 4, "seed": [0, 1, 0, 1]})
+        sections = render(Context(spec, {"p": rows}, tmp_path))
+        assert [s.blocks for s in sections] == [[("text", "4 cells")]]
+    finally:
+        del registry.SECTIONS["test.count_cells"]
+
+
+# ------------------------------------------------------------------------- a run, in small
+@pytest.fixture()
+def tiny_builder():
+    @registry.dataset_builder("test.tiny")
+    def tiny(folder: Path, data_root: Path | None) -> Path:
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(240, 5)).astype(np.float32)
+        y = (np.arange(240) < 24).astype(np.int64)
+        X[y == 1] += 4.0
+        folder.mkdir(parents=True, exist_ok=True)
+        np.savez(folder / "tiny.npz", X=X, y=y)
+        return folder / "tiny.npz"
+
+    yield
+    del registry.DATASET_BUILDERS["test.tiny"]
+
+
+def test_an_inline_part_runs_through_the_runner_and_store(tmp_path, tiny_builder) -> None:
+    raw = {
+        "title": "Tiny",
+        "parts": {
+            "grid": {
+                "protocol": "unsupervised",
+                "dataset_builder": "test.tiny",
+                "detectors": [
+                    "IForest",
+                    {"name": "IForest", "label": "IForest 10", "params": {"n_estimators": 10}},
+                ],
+                "seeds": 2,
+                "protocol_params": {"test_size": 0.3},
+                "null_params": ["scale"],
+            }
+        },
+        "sections": [
+            {
+                "title": "Grid",
+                "part": "grid",
+                "blocks": [{"fragment": "mnist"}, {"table": "summary"}],
+            }
+        ],
+    }
+    spec = spec_from_dict("anorand", raw)
+    said: list[str] = []
+    request = ReproduceRequest("anorand", out=tmp_path, data_root=tmp_path)
+    result = reproduce(request, say=said.append, spec=spec)
+    assert result.cells == {"grid": 4}
+    assert said[0] == "grid (grid): 4 cells" and len(said) == 5
+    text = result.report.read_text()
+    assert "protocol `unsupervised`" in text and "2 seeds" in text
+    row = re.search(r"\| IForest 10 +\| +([0-9.]+) +\|", text)  # its mean AUC-ROC
+    assert row and float(row.group(1)) > 0.9  # the anomalies lie far off
+    again: list[str] = []
+    reproduce(request, say=again.append, spec=spec)  # every cell stored: none runs again
+    assert again == ["grid (grid): 4 cells"]
+
+
+def test_mnist_histograms_refit_the_seed_zero_cells(tmp_path) -> None:
+    """The MNIST figure's code path on a tiny stand-in: AnoRand's three panels and one entrant,
+    refitted from the cells' stored parameters; from the archive nothing is fitted."""
+    from anomalab.reproductions.sections.anorand import mnist_histograms
+
+    rng = np.random.default_rng(1)
+    X, y = rng.random((200, 6)).astype(np.float32), (np.arange(200) < 20).astype(np.int64)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    params = [{"detector": "AnoRand", "preset": "paper", "epochs": 2}, {"detector": "IForest"}]
+    rows = pd.DataFrame(
+        {
+            "detector": ["AnoRand", "IForest"],
+            "dataset": [str(tmp_path / "d.npz")] * 2,
+            "protocol": ["unsupervised"] * 2,
+            "protocol_params": [json.dumps({"test_size": 0.3, "scale": None})] * 2,
+            "params": [json.dumps(p) for p in params],
+            "seed": [0, 0],
+            "status": ["ok", "ok"],
+        }
+    )
+    spec = load_paper("anorand")
+    for from_archive, drawn in ((True, False), (False, True)):
+        out = Section("MNIST")
+        ctx = Context(spec, {"mnist": rows}, tmp_path, from_archive=from_archive)
+        mnist_histograms(ctx, out, "mnist", ["IForest"])
+        figure = out.blocks[-1][1]
+        assert figure.name == "anorand_mnist_hist"
+        assert (figure.png is not None) == drawn
+    assert figure.png[:4] == b"\x89PNG"
+
+
+# ------------------------------------------------------------------------------------ CLI
+def test_help_lists_the_five_papers() -> None:
+    result = runner.invoke(app, ["reproduce", "--help"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    lines = {line.strip() for line in result.output.splitlines()}
+    for paper in PAPERS:
+        expected = "anorand: Table 2" if paper == "anorand" else f"{paper}: not yet converted"
+        assert any(line.startswith(expected) for line in lines), (paper, result.output)
+    assert "reproduce" in runner.invoke(app, ["--help"]).output
+
+
+def test_cli_errors_are_one_line() -> None:
+    result = runner.invoke(app, ["reproduce", "plad", "--from-archive"])
+    assert result.exit_code == 1
+    assert "not yet converted" in result.output
+    assert result.output.count("error:") == 1
+
+
+def test_cli_from_archive_writes_the_report(tmp_path) -> None:
+    result = runner.invoke(
+        app,
+        ["reproduce", "anorand", "--from-archive", "--parts", "mnist", "--out", str(tmp_path)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert "cells: mnist 3" in result.output
+    assert f"wrote {tmp_path / 'anorand.md'}" in result.output.replace("\n", "")
+    assert "anorand_mnist_hist.png not drawn" in result.output
+    assert "| AutoEncoder 32-16-16 |" in (tmp_path / "anorand.md").read_text()
