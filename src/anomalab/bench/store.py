@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,6 +45,12 @@ STORE_FILE = "results.sqlite"
 CSV_FILE = "results.csv"
 
 
+#: The results table's columns, cell_key the primary key.
+_SCHEMA = ", ".join(
+    f"{c} {_TYPES.get(c, 'TEXT')}" + (" PRIMARY KEY" if c == "cell_key" else "") for c in COLUMNS
+)
+
+
 class StoreError(ValueError):
     """A results store that cannot be used: damaged, empty, or not a results store."""
 
@@ -71,12 +79,38 @@ class ResultStore:
                 "another --out"
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            self._create()
         with self._connect() as con:
-            cols = ", ".join(
-                f"{c} {_TYPES.get(c, 'TEXT')}" + (" PRIMARY KEY" if c == "cell_key" else "")
-                for c in COLUMNS
-            )
-            con.execute(f"CREATE TABLE IF NOT EXISTS results ({cols})")
+            con.execute(f"CREATE TABLE IF NOT EXISTS results ({_SCHEMA})")
+
+    def _create(self) -> None:
+        """Create the store whole: the schema is written to a private file, which is then linked
+        into place only if no other process has created the store meanwhile (a second run on
+        the same folder never sees a half-created, 0-byte store)."""
+        fd, name = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+        )
+        os.close(fd)
+        tmp = Path(name)
+        try:
+            con = sqlite3.connect(tmp)
+            try:
+                with con:
+                    con.execute("PRAGMA journal_mode=WAL")
+                    con.execute(f"CREATE TABLE IF NOT EXISTS results ({_SCHEMA})")
+            finally:
+                con.close()
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+            except OSError:  # a file system without hard links
+                if not self.path.exists():
+                    os.replace(tmp, self.path)
+        finally:
+            for leftover in (tmp, *(tmp.with_name(tmp.name + x) for x in ("-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
