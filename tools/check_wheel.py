@@ -12,7 +12,10 @@ ships (or the ``--paper`` ones) and compare each report with the committed
 The wheel is built from a copy of the checkout's files (tracked, and untracked ones git does not
 ignore), so no build/ or *.egg-info is left in the checkout and no stale build/lib file gets into
 the wheel. Dependencies are installed with ``pip install -c constraints.txt`` (torch stays on the
-CPU build). Exit status 1 on any failure, whose last line names the step that failed.
+CPU build). The temporary folder (about 1.6 GB, 36,000 files) goes to $TMPDIR when set, else to
+/dev/shm when it has room (on this project's machine the venv took ~95 s to install and ~140 s to
+delete on disk, ~70 s and under 1 s in memory), else to the system's temporary folder. Exit status
+1 on any failure, whose last line names the step that failed.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = Path("src") / "anomalab"
 REPORTS = ROOT / "docs" / "results"
 CODE_SUFFIXES = {".py", ".pyc", ".pyo"}
+MEMORY_TMP = Path("/dev/shm")
+MEMORY_TMP_NEEDS = 4 * 2**30  # bytes free in MEMORY_TMP to use it (the venv takes ~1.6 GB)
 #: Environment variables that would let the check see the checkout, its data or another install.
 HIDDEN_ENV = (
     "ANOMALAB_DATA",
@@ -231,6 +236,19 @@ def check(tmp: Path, papers: list[str] | None, step: Callable[[str], None]) -> N
     step(f"wheel check passed: {', '.join(todo)} reproduced byte for byte from the wheel")
 
 
+def scratch_parent() -> str | None:
+    """Where the temporary folder goes: $TMPDIR if set, else /dev/shm if it has room, else the
+    system's default (None)."""
+    if os.environ.get("TMPDIR"):
+        return None
+    try:
+        if shutil.disk_usage(MEMORY_TMP).free >= MEMORY_TMP_NEEDS:
+            return str(MEMORY_TMP)
+    except OSError:
+        pass
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -240,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="anomalab-wheel-check-"))
+    tmp = Path(tempfile.mkdtemp(prefix="anomalab-wheel-check-", dir=scratch_parent()))
     start = time.monotonic()
 
     def step(what: str) -> None:
