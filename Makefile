@@ -10,7 +10,7 @@ PEERS_STAMP := $(VENV)/.peers-installed
 OUT ?= runs/quick
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv peers browser demo smoke test lint bench-speedup clean
+.PHONY: venv peers browser demo smoke test lint wheel-check bench-speedup clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,14 @@ test: peers browser
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports --no-cache
+
+## The installed-wheel check (CI runs it after `make test`): build the wheel, install it with its
+## dependencies (-c constraints.txt) in a fresh venv in a temporary folder, and from outside the
+## repository, with no data root, reproduce every converted paper --from-archive and compare its
+## Markdown with docs/results/ byte for byte; also `anomalab --help` and `datasets fetch --list`.
+## PAPERS="anorand ..." checks just those. About 1.5 minutes here (its venv in /dev/shm).
+wheel-check: $(STAMP)
+	$(BIN)/python tools/check_wheel.py $(foreach p,$(PAPERS),--paper $(p))
 
 ## --jobs 2 against --jobs 1 on the smoke suite (prints the speed-up ratio).
 bench-speedup: peers
