@@ -54,3 +54,20 @@ def test_results_csv_is_never_half_written(tmp_path) -> None:
     writer.join()
     assert writer.exitcode == 0
     assert lengths == {3000}
+
+
+def test_atomic_write_gives_the_mode_a_plain_write_would(tmp_path) -> None:
+    """A new file gets 0666 less the umask (not mkstemp's 0600); an existing file keeps its
+    mode."""
+    import os
+
+    from anomalab.bench import atomic
+
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    new = tmp_path / "new.txt"
+    atomic.write_text(new, "x")
+    assert new.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+    os.chmod(new, 0o640)
+    atomic.write_text(new, "y")
+    assert new.stat().st_mode & 0o777 == 0o640
