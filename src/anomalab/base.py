@@ -18,6 +18,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from anomalab.explain import Explainable, TorchExplainable, feature_median
 from anomalab.health import check_scores, check_training_scores
 from anomalab.nn.runtime import resolve_device, resolve_seed, seeded
 from anomalab.nn.training import predict_in_chunks, validation_split
@@ -26,8 +27,8 @@ from anomalab.saving import save_detector
 from anomalab.validation import check_array, check_contamination, check_labels
 
 
-class BaseDetector(BaseEstimator):
-    """Base class: validation, thresholding, probabilities, persistence.
+class BaseDetector(Explainable, BaseEstimator):
+    """Base class: validation, thresholding, probabilities, explanations, persistence.
 
     Subclasses implement ``_fit(X, y)`` and ``_score(X)`` on validated arrays and declare their
     constructor parameters explicitly (scikit-learn convention). Class attributes describe the
@@ -105,6 +106,8 @@ class BaseDetector(BaseEstimator):
             self._validation = None
         scores = self._score(X).astype(np.float64, copy=False)
         check_training_scores(scores, X, type(self).__name__)
+        if X.ndim == 2:  # the reference row of ``explain`` (tabular data)
+            self.feature_median_ = feature_median(X)
         self.decision_scores_ = scores
         self._set_threshold()
         return self
@@ -292,6 +295,7 @@ class BaseDetector(BaseEstimator):
             "threshold_",
             "labels_",
             "effective_params_",
+            "feature_median_",
         )
         return (*base, *self.fitted_state)
 
@@ -299,7 +303,7 @@ class BaseDetector(BaseEstimator):
         """Rebuild fitted internals after the persisted attributes were set (hook for torch)."""
 
 
-class TorchDetector(BaseDetector):
+class TorchDetector(TorchExplainable, BaseDetector):
     """A detector whose model is a ``torch.nn.Module`` in ``self.model_``.
 
     ``_fit`` seeds (without touching global RNG state), resolves the device, builds the model via

@@ -204,6 +204,15 @@ def _check_shapes(detector: Any, values: dict[str, Any], where: str) -> None:
         raise ModelFileError(f"{where}: fitted labels_ must be an array shaped like the scores")
     if labels.dtype.kind not in "iu" or not np.isin(labels, (0, 1)).all():
         raise ModelFileError(f"{where}: fitted labels_ must be integers 0 / 1")
+    median = values.get("feature_median_")
+    if median is not None and not (
+        isinstance(median, np.ndarray)
+        and median.dtype.kind == "f"
+        and median.shape == (values["n_features_in_"],)
+    ):
+        raise ModelFileError(
+            f"{where}: fitted feature_median_ must be a float array of n_features_in_ values"
+        )
     if "mean_" in values or "scale_" in values:
         expected = (shape[0],)
         for name in ("mean_", "scale_"):

@@ -1,9 +1,13 @@
-"""The report's figures as PNG bytes (matplotlib's object API): CD diagram, AUC box plots, timings."""
+"""The report's figures as PNG bytes (matplotlib's object API): CD diagram, AUC box plots, timings;
+and the explanation of a fitted detector's top-scored rows (``anomalab score --explain-figure``)."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -89,4 +93,43 @@ def timing_plot(times: pd.DataFrame, title: str) -> bytes:
     ax.legend(loc="lower right")
     ax.set_title(title, fontsize=10)
     ax.grid(axis="x", alpha=0.3)
+    return _png(fig)
+
+
+def explanation_figure(
+    detector: Any,
+    X: Any,
+    feature_names: Sequence[str] | None = None,
+    top_rows: int = 5,
+    top_features: int = 5,
+    scores: np.ndarray | None = None,
+) -> bytes:
+    """A bar chart per row of ``X``'s ``top_rows`` highest-scored rows: the ``top_features``
+    largest contributions to its score (``detector.explain``, a fitted tabular detector).
+    ``scores``: ``detector.decision_function(X)`` where already computed."""
+    from anomalab.explain import top_features as largest
+    from anomalab.validation import check_array
+
+    X = check_array(X)
+    names = list(feature_names) if feature_names is not None else []
+    if names and len(names) != X.shape[1]:
+        raise ValueError(f"{len(names)} feature names for {X.shape[1]} features")
+    names = names or [f"x{j}" for j in range(X.shape[1])]
+    scores = detector.decision_function(X) if scores is None else np.asarray(scores)
+    if scores.shape != (X.shape[0],):
+        raise ValueError(f"scores of shape {scores.shape} for {X.shape[0]} rows")
+    rows = np.argsort(-scores, kind="stable")[: max(1, int(top_rows))]
+    index, values = largest(detector.explain(X[rows]), min(int(top_features), X.shape[1]))
+    fig = Figure(figsize=(7, 1.0 + 0.32 * index.shape[1] * len(rows)))
+    axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
+    for ax, row, cols, vals in zip(axes, rows, index, values, strict=True):
+        colors = ["tab:red" if v >= 0 else "tab:blue" for v in vals]
+        ax.barh(range(len(cols))[::-1], vals, color=colors)
+        ax.set_yticks(range(len(cols))[::-1], [names[j] for j in cols], fontsize=8)
+        ax.set_title(f"row {row}: score {scores[row]:.4g}", fontsize=9, loc="left")
+        ax.axvline(0.0, color="black", lw=0.6)
+        ax.grid(axis="x", alpha=0.3)
+    axes[-1].set_xlabel(f"contribution to the score ({detector.explain_method_})")
+    fig.suptitle(f"{type(detector).__name__}: top features of the top-scored rows", fontsize=10)
+    fig.tight_layout()
     return _png(fig)

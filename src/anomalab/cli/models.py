@@ -105,9 +105,30 @@ def score(
             "--label-column", help="Label column of a CSV/Parquet file (excluded from features)."
         ),
     ] = None,
+    explain: Annotated[
+        int | None,
+        typer.Option(
+            "--explain",
+            metavar="K",
+            help="Add the K features that contribute most to each flagged row's score "
+            "(columns top1_feature, top1_contribution, ...; empty for unflagged rows).",
+        ),
+    ] = None,
+    explain_figure: Annotated[
+        Path | None,
+        typer.Option(
+            "--explain-figure",
+            help="With --explain: also write a PNG bar chart of the top-scored rows' top features "
+            "(a new file).",
+        ),
+    ] = None,
     data_root: DataRoot = None,
 ) -> None:
-    """Score a dataset with a saved model; write one row per sample (score, predicted label)."""
+    """Score a dataset with a saved model; write one row per sample (score, predicted label).
+
+    ``--explain K`` adds, for every row the model flags (label 1), its K largest contributions
+    to the score (``explain``: the detector family's method) and the names of those features
+    (the CSV header's, else x0, x1, ...)."""
     import pandas as pd
 
     from anomalab import load
@@ -115,6 +136,7 @@ def score(
 
     if out.is_dir():
         fail(f"--out {out} is a folder; give the CSV file to write")
+    _check_explain_options(explain, explain_figure)
     try:
         model = load(model_dir)
     except (FileNotFoundError, ValueError, KeyError) as exc:
@@ -127,9 +149,73 @@ def score(
     frame = pd.DataFrame({"score": scores, "label": (scores > model.threshold_).astype(int)})
     if dataset.y is not None and dataset.kind != "image":
         frame["truth"] = dataset.y
+    if explain is not None:
+        frame = frame.join(_top_features_frame(model, dataset, frame.label.to_numpy(), explain))
     out.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(out, index=False)
     message = f"scored {len(frame)} rows; wrote {out}"
+    if explain_figure is not None:
+        _write_explanation_figure(model, dataset, scores, explain_figure)
+        message += f" and {explain_figure}"
     if "truth" in frame and frame["truth"].nunique() == 2:
         message += f" (AUC-ROC {auc_roc(frame.truth, scores):.4f}, AUC-PR {auc_pr(frame.truth, scores):.4f})"
     console.print(message, highlight=False)
+
+
+def _check_explain_options(explain: int | None, figure: Path | None) -> None:
+    if explain is not None and explain < 1:
+        fail(f"--explain K needs K >= 1 features per row, got {explain}")
+    if figure is not None:
+        if explain is None:
+            fail("--explain-figure needs --explain K")
+        if figure.exists():
+            fail(f"--explain-figure {figure} exists; give a new PNG file to write")
+
+
+def _feature_names(dataset: Any) -> list[str]:
+    n_features = dataset.X.shape[1]
+    names = dataset.feature_names
+    if names is not None and len(names) == n_features:
+        return [str(name) for name in names]
+    return [f"x{j}" for j in range(n_features)]
+
+
+def _top_features_frame(model: Any, dataset: Any, labels: Any, k: int) -> Any:
+    """Columns top<i>_feature / top<i>_contribution, filled for the flagged rows."""
+    import numpy as np
+    import pandas as pd
+
+    from anomalab.explain import top_features
+
+    if dataset.kind == "image" or dataset.X.ndim != 2:
+        fail("--explain supports tabular data only")
+    names = np.asarray(_feature_names(dataset), dtype=object)
+    if k > len(names):
+        fail(f"--explain {k}: the data has {len(names)} features")
+    flagged = np.flatnonzero(labels == 1)
+    columns: dict[str, Any] = {}
+    for i in range(1, k + 1):
+        columns[f"top{i}_feature"] = pd.Series(index=range(len(labels)), dtype=object)
+        columns[f"top{i}_contribution"] = pd.Series(index=range(len(labels)), dtype=float)
+    if len(flagged):
+        try:
+            contributions = model.explain(dataset.X[flagged])
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            fail(one_line(exc))
+        index, values = top_features(contributions, k)
+        for i in range(k):
+            columns[f"top{i + 1}_feature"].iloc[flagged] = names[index[:, i]]
+            columns[f"top{i + 1}_contribution"].iloc[flagged] = values[:, i]
+    return pd.DataFrame(columns)
+
+
+def _write_explanation_figure(model: Any, dataset: Any, scores: Any, path: Path) -> None:
+    from anomalab.bench.figures import explanation_figure
+
+    try:
+        png = explanation_figure(model, dataset.X, _feature_names(dataset), scores=scores)
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        fail(one_line(exc))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "xb") as handle:  # never over a file that appeared meanwhile
+        handle.write(png)

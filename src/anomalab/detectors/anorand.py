@@ -128,6 +128,7 @@ class AnoRand(TorchDetector):
 
     supervision = "unsupervised"
     data_kinds = ("tabular",)
+    explain_method = "integrated_gradients"  # of the score, fused in torch by final_score
     fitted_state = (
         "alpha_",
         "q3_ae_",
@@ -370,11 +371,6 @@ class AnoRand(TorchDetector):
             self._score_batch, X, device=self.device_, chunk_size=self.score_batch_size
         )
 
-    def block_scores_transformed(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(y_AE, y_mlp) in float64 for already-transformed rows (Eq. 6 and the MLP output)."""
-        raw = self.raw_block_scores_transformed(X)
-        return expit(raw[:, 0]), expit(raw[:, 1])
-
     def block_scores(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(y_AE, y_mlp) of ``X``: the autoencoder's and the MLP's anomaly probabilities."""
         X = self._check_X(X, fitting=False)
@@ -394,6 +390,10 @@ class AnoRand(TorchDetector):
             out[start : start + len(raw)] = self._final_score(raw, self.alpha_, self.block_stats_)
         return out
 
-    def _final_score(self, raw: np.ndarray, alpha: float, stats: dict[str, float]) -> np.ndarray:
-        """The score the ``score`` parameter names, from the blocks' raw outputs."""
+    def _final_score(self, raw: Any, alpha: float, stats: dict[str, float]) -> Any:
+        """The score ``score`` names, from the blocks' raw outputs (an array or a tensor)."""
         return final_score(raw, self._scoring_param("score"), alpha, stats)
+
+    def _explain_forward(self, batch: torch.Tensor) -> torch.Tensor:
+        """The score in torch, with the training alpha_ (also when ``alpha_source="batch"``)."""
+        return self._final_score(self._score_batch(batch).double(), self.alpha_, self.block_stats_)

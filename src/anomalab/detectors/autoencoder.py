@@ -88,6 +88,8 @@ class AutoEncoder(TorchDetector):
     supervision = "unsupervised"
     data_kinds = ("tabular",)
     fitted_state = ("mean_", "scale_")
+    #: ``explain``: per-feature squared errors in the standardised space; their mean is the score.
+    explain_method = "reconstruction"
     paper_params: ClassVar[dict[str, Any]] = {
         "hidden_dims": (64, 32),
         "latent_dim": 16,
@@ -202,6 +204,10 @@ class AutoEncoder(TorchDetector):
 
     def _score_batch(self, batch: torch.Tensor) -> torch.Tensor:
         return self.reconstruction_error_tensor(batch)
+
+    def _feature_errors(self, batch: torch.Tensor) -> torch.Tensor:
+        """(x - D(E(x)))^2 per feature; the score is their mean over the d features."""
+        return (self.model_(batch) - batch) ** 2
 
     def encode(self, X: np.ndarray) -> np.ndarray:
         """Latent codes of ``X`` (after the fitted standardisation)."""

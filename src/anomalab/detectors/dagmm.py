@@ -134,6 +134,10 @@ class DAGMM(GuidableHost):
 
     supervision = "unsupervised"
     data_kinds = ("tabular",)
+    #: ``explain``: occlusion of the energy. Integrated gradients of the energy (differentiable:
+    #: the fitted GMM parameters are constants) put a feature shifted by 6 sd first in 22 % of
+    #: thyroid's rows and 28 % of pima's, occlusion in 90 % and 62 % (cardio: 72 % and 68 %).
+    explain_method = "occlusion"
     paper_params: ClassVar[dict[str, Any]] = {
         "hidden_dims": (60, 30, 10),
         "latent_dim": 1,

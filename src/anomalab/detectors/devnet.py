@@ -169,6 +169,8 @@ class DevNet(TorchDetector):
 
     supervision = "semi-supervised"
     data_kinds = ("tabular", "image")
+    #: ``explain`` (tabular): integrated gradients of the score phi(x).
+    explain_method = "integrated_gradients"
     requires_labeled_anomaly = True
     supports_auto_threshold = True
     score_batch_size = 65536

@@ -163,6 +163,11 @@ class PLAD(TorchDetector):
 
     supervision = "one-class"
     data_kinds = ("tabular", "image")
+    #: ``explain``: occlusion, not integrated gradients: along the path from the median row the
+    #: classifier's logit swings by tens in features that cancel out. A feature shifted by 6 sd
+    #: came first by IG / occlusion in 24 / 76 % of cardio's rows, 56 / 80 % thyroid's, 66 / 70 %
+    #: pima's.
+    explain_method = "occlusion"
     fitted_state = ("mean_", "scale_")
     score_batch_size: ClassVar[int] = 2048
     paper_params: ClassVar[dict[str, Any]] = {

@@ -71,6 +71,8 @@ class RDA(GuidableHost):
 
     supervision = "unsupervised"
     data_kinds = ("tabular",)
+    #: ``explain``: per-feature squared errors; the score is the square root of their sum.
+    explain_method = "reconstruction"
     paper_params: ClassVar[dict[str, Any]] = {
         "hidden_dims": "auto",
         "latent_act": "relu",
@@ -153,6 +155,10 @@ class RDA(GuidableHost):
 
     def _score_batch(self, batch: torch.Tensor) -> torch.Tensor:
         return self._objective(batch, None).f
+
+    def _feature_errors(self, batch: torch.Tensor) -> torch.Tensor:
+        """(x - D(E(x)))^2 per feature; the score is the square root of their sum."""
+        return (self.model_.decoder(self.model_.encoder(batch)) - batch) ** 2
 
 
 @register(

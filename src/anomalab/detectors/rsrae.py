@@ -81,6 +81,9 @@ class RSRAE(GuidableHost):
 
     supervision = "unsupervised"
     data_kinds = ("tabular",)
+    #: ``explain``: per-feature squared errors under the L2 score (the score is the square root
+    #: of their sum); integrated gradients under the cosine score, which they do not add up to.
+    explain_method = "reconstruction"
     paper_params: ClassVar[dict[str, Any]] = {
         "hidden_dims": "auto",
         "error": "cosine",
@@ -161,12 +164,24 @@ class RSRAE(GuidableHost):
         loss = norms.mean() + float(self.lambda_pca) * pca + float(self.lambda_proj) * proj
         return Objective(loss, z_tilde, norms)
 
-    def _score_batch(self, batch: torch.Tensor) -> torch.Tensor:
+    def _reconstruct(self, batch: torch.Tensor) -> torch.Tensor:
         net = self.model_
-        x_hat = net.decoder(net.project(net.encoder(batch) @ net.A.T))
+        return net.decoder(net.project(net.encoder(batch) @ net.A.T))
+
+    def _score_batch(self, batch: torch.Tensor) -> torch.Tensor:
+        x_hat = self._reconstruct(batch)
         if self._scoring_param("error") == "l2":
             return (batch - x_hat).norm(dim=1)
         return 1.0 - F.cosine_similarity(batch, x_hat, dim=1, eps=1e-8)
+
+    def _explain_method(self) -> str:
+        if self.explain_method == "reconstruction" and self._scoring_param("error") != "l2":
+            return "integrated_gradients"
+        return self.explain_method
+
+    def _feature_errors(self, batch: torch.Tensor) -> torch.Tensor:
+        """(x - x~)^2 per feature; the L2 score is the square root of their sum."""
+        return (self._reconstruct(batch) - batch) ** 2
 
 
 @register(

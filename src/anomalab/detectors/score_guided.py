@@ -268,6 +268,7 @@ class ScoreGuidedMixin:
     score: str | None
     scorer_out_dim = 1
     supports_validation = True
+    explain_method = "integrated_gradients"  # of the test-time score, s or the z-sum of s and f
 
     # --------------------------------------------------------------------------- model
     def _build_model(self) -> nn.Module:
@@ -390,8 +391,7 @@ class ScoreGuidedMixin:
         return monitor
 
     def _score_batch(self, batch: torch.Tensor) -> torch.Tensor:
-        """Test-time anomaly score: s = S(z) (Eq. 8), or with ``score="zsum"`` the robust
-        z-scores of s and f added."""
+        """Test-time score: s = S(z) (Eq. 8), or ``"zsum"``: s's and f's robust z-scores added."""
         if self._scoring_param("score") == "s":  # type: ignore[attr-defined]
             return self._s_batch(batch)
         both = self._s_and_f_batch(batch)
