@@ -265,3 +265,17 @@ def test_make_demo_allows_a_failing_peer() -> None:
     makefile = (Path(__file__).parents[2] / "Makefile").read_text()
     demo = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
     assert "bench --suite quick" in demo and "--allow-failures" in demo
+
+
+def test_score_never_overwrites_an_existing_file_unless_asked(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    path = tmp_path / "X.npy"
+    np.save(path, rng.normal(size=(60, 4)))
+    assert run("fit", "AutoEncoder", path, *FAST, "--out", tmp_path / "m").exit_code == 0
+    mine = tmp_path / "mine.csv"
+    mine.write_text("the user's own file\n")
+    assert_one_line_error(run("score", tmp_path / "m", path, "--out", mine), "exists")
+    assert mine.read_text() == "the user's own file\n"
+    result = run("score", tmp_path / "m", path, "--out", mine, "--overwrite")
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(mine)) == 60

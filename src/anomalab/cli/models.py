@@ -122,6 +122,9 @@ def score(
             "(a new file).",
         ),
     ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing --out file.")
+    ] = False,
     data_root: DataRoot = None,
 ) -> None:
     """Score a dataset with a saved model; write one row per sample (score, predicted label).
@@ -136,6 +139,8 @@ def score(
 
     if out.is_dir():
         fail(f"--out {out} is a folder; give the CSV file to write")
+    if out.exists() and not overwrite:
+        fail(f"--out {out} exists; pass --overwrite to replace it, or give another file")
     _check_explain_options(explain, explain_figure)
     try:
         model = load(model_dir)
