@@ -382,6 +382,24 @@ def dev_section(frames: dict[str, pd.DataFrame], probes: list[dict[str, Any]]) -
     return out
 
 
+def done_when_checks(m: pd.DataFrame, below_half: tuple[str, ...]) -> list[str]:
+    """The issue's per-detector checks on per-dataset means ``m``: each seed method's mean
+    AUC-ROC against 0.72, and the datasets where a detector in ``below_half`` is below 0.5
+    while IsolationForest is above 0.7."""
+    out = []
+    for name in SEED_METHODS:
+        mean = m[name].mean()
+        out.append(f"- {name}: mean AUC-ROC {mean:.3f} {'≥' if mean >= 0.72 else '<'} 0.72")
+    iforest = m["IForest"]
+    for name in below_half:
+        bad = m.index[(iforest > 0.7) & (m[name] < 0.5)].tolist()
+        out.append(
+            f"- {name} below 0.5 where IsolationForest is above 0.7: "
+            + (", ".join(f"{d} ({m.loc[d, name]:.3f})" for d in bad) if bad else "none")
+        )
+    return out
+
+
 def confirm_section(frames: dict[str, pd.DataFrame]) -> list[str]:
     unsup = frames["recommended-confirm"]
     title = "## Confirmation half, run once"
@@ -407,16 +425,7 @@ def confirm_section(frames: dict[str, pd.DataFrame]) -> list[str]:
         "Checks (computed from the table above):",
         "",
     ]
-    iforest = m["IForest"]
-    for name in SEED_METHODS:
-        mean = m[name].mean()
-        out.append(f"- {name}: mean AUC-ROC {mean:.3f} {'≥' if mean >= 0.72 else '<'} 0.72")
-    for name in (*SEED_METHODS, "RDA", "RSRAE", "DAGMM"):
-        bad = m.index[(iforest > 0.7) & (m[name] < 0.5)].tolist()
-        out.append(
-            f"- {name} below 0.5 where IsolationForest is above 0.7: "
-            + (", ".join(f"{d} ({m.loc[d, name]:.3f})" for d in bad) if bad else "none")
-        )
+    out += done_when_checks(m, (*SEED_METHODS, "RDA", "RSRAE", "DAGMM"))
     for sg, base in SG_BASES.items():
         a, b = m[sg].mean(), m[base].mean()
         wins = int((m[sg] >= m[base]).sum())
@@ -623,16 +632,7 @@ def round2_confirm_lines(frames: dict[str, pd.DataFrame]) -> list[str]:
     if len(conf) < conf.attrs["expected"]:
         return [*out, "Checks: computed once every cell of the suite is stored.", ""]
     out += ["Checks (computed from the table above):", ""]
-    iforest = m["IForest"]
-    for name in SEED_METHODS:
-        mean = m[name].mean()
-        out.append(f"- {name}: mean AUC-ROC {mean:.3f} {'≥' if mean >= 0.72 else '<'} 0.72")
-    for name in SEED_METHODS:
-        bad = m.index[(iforest > 0.7) & (m[name] < 0.5)].tolist()
-        out.append(
-            f"- {name} below 0.5 where IsolationForest is above 0.7: "
-            + (", ".join(f"{d} ({m.loc[d, name]:.3f})" for d in bad) if bad else "none")
-        )
+    out += done_when_checks(m, SEED_METHODS)
     for sg, base in SG_BASES.items():
         a, b = m[sg].mean(), m[base].mean()
         out.append(f"- {sg} {a:.3f} {'≥' if a >= b else '<'} {base} {b:.3f}")
