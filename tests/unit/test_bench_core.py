@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from anomalab.bench.peers import PEERS
+from anomalab.peers import PEERS
 from anomalab.bench.runner import Cell, expand_grid, make_entrant, run_cells
 from anomalab.bench.store import COLUMNS, ResultStore
 from anomalab.bench.suites import load_suite, suite_from_dict, suite_names

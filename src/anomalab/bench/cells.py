@@ -22,7 +22,7 @@ from importlib import metadata
 from typing import Any
 
 from anomalab.base import BaseDetector
-from anomalab.bench.peers import PEERS, make_peer
+from anomalab.peers import PEERS, make_peer
 from anomalab.metrics import evaluate
 from anomalab.registry import get_spec
 

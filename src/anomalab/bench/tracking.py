@@ -70,7 +70,7 @@ def log_cell(tracking: dict[str, str], row: dict[str, Any], detector: Any | None
 def _log(tracking: dict[str, str], row: dict[str, Any], detector: Any | None) -> None:
     from mlflow.entities import Metric, Param, RunTag
 
-    from anomalab.bench.peers import PeerAdapter
+    from anomalab.peers import PeerAdapter
 
     client = _client(tracking["uri"])
     experiment = ensure_experiment(tracking)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from anomalab.base import BaseDetector
-from anomalab.bench.peers_deepod import deepod, pyod_devnet
+from anomalab.peers.deepod import deepod, pyod_devnet
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ PEERS: dict[str, PeerSpec] = {
     "PyOD-AutoEncoder": PeerSpec(
         "PyOD-AutoEncoder", "pyod", "unsupervised", _pyod("auto_encoder", "AutoEncoder", deep=True)
     ),
-    # weakly-supervised peers (``peers_deepod``)
+    # weakly-supervised peers (``anomalab.peers.deepod``)
     "PyOD-DevNet": PeerSpec("PyOD-DevNet", "pyod", "semi-supervised", pyod_devnet),
     "DeepOD-DevNet": PeerSpec("DeepOD-DevNet", "deepod", "semi-supervised", deepod("DevNet")),
     "DeepOD-DeepSAD": PeerSpec("DeepOD-DeepSAD", "deepod", "semi-supervised", deepod("DeepSAD")),
