@@ -22,8 +22,8 @@ from importlib import metadata
 from typing import Any
 
 from anomalab.base import BaseDetector
-from anomalab.peers import PEERS, make_peer
 from anomalab.metrics import evaluate
+from anomalab.peers import PEERS, make_peer
 from anomalab.registry import get_spec
 
 
