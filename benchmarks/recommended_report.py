@@ -589,6 +589,7 @@ def round2_section(frames: dict[str, pd.DataFrame]) -> list[str]:
         out.append(f"| {label} | {' | '.join(cells)} | {pr} |")
     out += ["", "Decisions (computed from the table's cells by the rule above):", ""]
     expected = 3 * (len(dev_a) + len(dev_b))
+    pending = []
     for rule, (with_rule, without) in ROUND2_RULES.items():
         ok = dev2[dev2["status"] == "ok"].groupby("detector").size()
         counts = [int(ok.get(label, 0)) for label in (with_rule, without)]
@@ -605,6 +606,19 @@ def round2_section(frames: dict[str, pd.DataFrame]) -> list[str]:
             f"- {rule} (`{with_rule}` against `{without}`): AUC-ROC gain {gain:+.3f} ± {std:.3f}, "
             f"AUC-PR gain {prg:+.3f}: **{'kept' if kept else 'dropped'}**"
         )
+        if not kept and rule.endswith("(round 1)"):
+            pending.append(rule)
+    if pending:
+        out += [
+            "",
+            "Not applied yet: "
+            + "; ".join(pending)
+            + ". The recommended presets still carry these round-1 rules. Removing one changes "
+            "the preset (a new `recommended_revision`), which re-keys every cell that those "
+            "detectors ran under the recommended preset in this report's suites, so the change "
+            "lands together with the re-run of those cells and a new confirmation on the "
+            "round-2 confirmation datasets.",
+        ]
     out.append("")
     out += round2_confirm_lines(frames)
     return out
