@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 import anomalab.detectors as builtin
+from anomalab.ensemble import RankEnsemble
 from anomalab.base import BaseDetector
 from anomalab.params import ParamError, check_params
 from anomalab.registry import detector_specs, get_spec
@@ -86,6 +87,7 @@ def loadable_classes() -> dict[str, type]:
     registry's and anomalab's own detector classes (an explicit list)."""
     classes = [spec.cls for spec in detector_specs()]
     classes += [getattr(builtin, name) for name in builtin.__all__]
+    classes.append(RankEnsemble)
     return {f"{c.__module__}:{c.__qualname__}": c for c in classes}
 
 
