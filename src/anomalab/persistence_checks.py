@@ -1,8 +1,9 @@
 """Checks that a saved model folder is what ``save`` writes before anything in it is used.
 
 Nothing named in a model file is imported or called: the class comes from the registry (or the
-allow-list of anomalab's own detectors), its parameters are checked against the constructor's
-signature, and every fitted value against the shape, dtype and range the detector expects.
+allow-list of anomalab's own detectors and the peer adapter), its parameters are checked against
+the constructor's signature (a peer adapter's ``peer`` against the registered peers), and every
+fitted value against the shape, dtype and range the detector expects.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import numpy as np
 import torch
 
 import anomalab.detectors as builtin
-from anomalab.ensemble import RankEnsemble
 from anomalab.base import BaseDetector
+from anomalab.ensemble import RankEnsemble
 from anomalab.params import ParamError, check_params
+from anomalab.peers import PeerAdapter, peer_spec
 from anomalab.registry import detector_specs, get_spec
 from anomalab.saving import FORMAT, FORMAT_VERSION
 
@@ -84,10 +86,11 @@ def check_config(config: Any, where: str) -> int:
 
 def loadable_classes() -> dict[str, type]:
     """``module:qualname`` -> class for every detector a model file may name by class: the
-    registry's and anomalab's own detector classes (an explicit list)."""
+    registry's, anomalab's own detector classes (an explicit list) and the peer adapter."""
     classes = [spec.cls for spec in detector_specs()]
     classes += [getattr(builtin, name) for name in builtin.__all__]
-    classes.append(RankEnsemble)
+    classes.append(PeerAdapter)  # not in the registry: it runs other libraries' detectors
+    classes.append(RankEnsemble)  # not in the registry: its members are named detectors
     return {f"{c.__module__}:{c.__qualname__}": c for c in classes}
 
 
@@ -112,11 +115,18 @@ def resolve_class(config: dict[str, Any], where: str) -> type:
 
 
 def checked_params(cls: type, params: dict[str, Any], where: str) -> dict[str, Any]:
-    """``params`` if they are ``cls``'s constructor parameters with values of their types."""
+    """``params`` if they are ``cls``'s constructor parameters with values of their types (and,
+    for a peer adapter, ``peer`` a registered peer)."""
     try:
-        return check_params(cls, params)
+        check_params(cls, params)
     except ParamError as exc:
         raise ModelFileError(f"{where}: {exc}") from None
+    if issubclass(cls, PeerAdapter) and "peer" in params:
+        try:
+            peer_spec(params["peer"])
+        except KeyError as exc:
+            raise ModelFileError(f"{where}: {exc.args[0]}"[:300]) from None
+    return params
 
 
 def fitted_values(
@@ -131,10 +141,14 @@ def fitted_values(
     missing = [n for n in _REQUIRED if n not in fitted]
     if "mean_" in type(detector).fitted_state:
         missing += [n for n in ("mean_", "scale_") if n not in fitted]
+    if isinstance(detector, PeerAdapter):  # refitted on load from its training rows and seed
+        missing += [n for n in ("X_fit_", "seed_") if n not in fitted]
     if missing:
         raise ModelFileError(f"{where}: fitted attribute(s) {missing} missing")
     values = {name: _value(name, entry, tensors, where) for name, entry in fitted.items()}
     _check_shapes(detector, values, where)
+    if isinstance(detector, PeerAdapter):
+        _check_peer_fit(values, where)
     if "effective_params_" in values:
         values["effective_params_"] = checked_params(
             type(detector), values["effective_params_"], f"{where}: fitted effective_params_"
@@ -228,6 +242,29 @@ def _check_shapes(detector: Any, values: dict[str, Any], where: str) -> None:
                 )
         if not (values["scale_"] > 0).all():
             raise ModelFileError(f"{where}: fitted scale_ must be positive (it divides the input)")
+
+
+def _check_peer_fit(values: dict[str, Any], where: str) -> None:
+    """A peer adapter's training rows (one per training score, ``n_features_in_`` columns), its
+    labels (-1 / 0 / 1, one per row) and its seed (a non-negative integer)."""
+    rows, n_features = len(values["decision_scores_"]), values["n_features_in_"]
+    X = values["X_fit_"]
+    if not (isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.shape == (rows, n_features)):
+        raise ModelFileError(
+            f"{where}: fitted X_fit_ must be a float array of {rows} training rows x "
+            f"{n_features} features"
+        )
+    y = values.get("y_fit_")
+    if y is not None and not (
+        isinstance(y, np.ndarray)
+        and y.dtype.kind in "iu"
+        and y.shape == (rows,)
+        and np.isin(y, (-1, 0, 1)).all()
+    ):
+        raise ModelFileError(f"{where}: fitted y_fit_ must be {rows} integer labels in -1 / 0 / 1")
+    seed = values["seed_"]
+    if not (_is_int(seed) and seed >= 0):
+        raise ModelFileError(f"{where}: fitted seed_ must be a non-negative integer, got {seed!r}")
 
 
 def check_weights(tensors: dict[str, torch.Tensor], where: str) -> None:

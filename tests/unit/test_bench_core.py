@@ -3,10 +3,10 @@
 import pandas as pd
 import pytest
 
-from anomalab.bench.peers import PEERS
 from anomalab.bench.runner import Cell, expand_grid, make_entrant, run_cells
 from anomalab.bench.store import COLUMNS, ResultStore
 from anomalab.bench.suites import load_suite, suite_from_dict, suite_names
+from anomalab.peers import PEERS
 
 FAST_AE = {"epochs": 2, "hidden_dims": [8], "latent_dim": 2}
 

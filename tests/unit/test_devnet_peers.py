@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from anomalab.bench.peers import PEERS, make_peer
+from anomalab.peers import PEERS, make_peer
 
 NAMES = ["PyOD-DevNet", "DeepOD-DevNet", "DeepOD-DeepSAD", "DeepOD-PReNet"]
 TINY = {"PyOD-DevNet": {"epochs": 1, "batch_size": 64}}

@@ -19,7 +19,7 @@ from sklearn.exceptions import NotFittedError
 
 import anomalab
 import anomalab.explain as explain_module
-from anomalab.bench.peers import make_peer
+from anomalab.peers import make_peer
 from anomalab.registry import detector_specs, get_spec
 
 TABULAR = [spec.name for spec in detector_specs(data_kind="tabular")]

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from anomalab.bench.cells import Cell, expand_grid
-from anomalab.bench.peers import PEERS
+from anomalab.peers import PEERS
 from anomalab.presets import check_preset
 from anomalab.registry import detector_specs, get_spec
 

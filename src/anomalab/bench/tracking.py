@@ -4,8 +4,8 @@ Each cell becomes one MLflow run in the experiment (default: the suite's name) w
 parameters (detector, its params, dataset, protocol and its params, seed, cell key), its metrics
 (AUC-ROC, AUC-PR, F1, KS, fit / score seconds), tags (status, library versions, error) and, for
 anomalab detectors, the fitted model folder written by ``detector.save`` as the artifact
-``model``. Peer adapters wrap another library's object and have no such folder; their runs carry
-the tag ``model_artifact = none (peer)``. Uses ``MlflowClient`` (no global MLflow state), so it is
+``model``. Peer adapters are not logged (their saved folder holds the training rows, refitted on
+load); their runs carry the tag ``model_artifact = none (peer)``. Uses ``MlflowClient`` (no global MLflow state), so it is
 safe in worker processes. Needs the ``tracking`` extra (``mlflow-skinny``). A local file store
 (``file:./mlruns``) works: MLflow 3 refuses it unless ``MLFLOW_ALLOW_FILE_STORE=true``, which is set
 for file URIs when unset.
@@ -70,7 +70,7 @@ def log_cell(tracking: dict[str, str], row: dict[str, Any], detector: Any | None
 def _log(tracking: dict[str, str], row: dict[str, Any], detector: Any | None) -> None:
     from mlflow.entities import Metric, Param, RunTag
 
-    from anomalab.bench.peers import PeerAdapter
+    from anomalab.peers import PeerAdapter
 
     client = _client(tracking["uri"])
     experiment = ensure_experiment(tracking)

@@ -15,7 +15,7 @@ detectors_app = typer.Typer(
 @detectors_app.command("list")
 def detectors_list() -> None:
     """List registered detectors (supervision, data kinds) and available peers."""
-    from anomalab.bench.peers import PEERS
+    from anomalab.peers import PEERS
     from anomalab.registry import detector_specs
 
     table = Table(title="detectors")

@@ -1,16 +1,19 @@
-"""Peer detectors for the benchmark: thin adapters over other libraries, never re-implementations.
+"""Peer detectors: thin adapters over other libraries, never re-implementations.
 
 scikit-learn's ``IsolationForest``, ``LocalOutlierFactor`` and ``OneClassSVM`` are always available;
 PyOD's classic detectors (IForest, ECOD, COPOD, KNN, LOF, OCSVM, PCA, HBOS) and deep ones (DeepSVDD,
-AutoEncoder) join when the optional ``peers`` extra is installed. Adapters follow the anomalab contract for fit / score /
-threshold (so the runner treats every entrant alike) but are not in the detector registry: their
-models are the peer library's objects and are not saved with safetensors.
+AutoEncoder) join when the optional ``peers`` extra is installed, DeepOD's weakly-supervised ones
+with ``make peers`` (:mod:`anomalab.peers.deepod`). Adapters follow the anomalab contract for fit /
+score / threshold / save (so the benchmark runner and ``anomalab.load`` treat every entrant alike)
+but are not in the detector registry. A saved adapter holds its training rows, not the peer
+library's object: ``anomalab.load`` refits the peer from them with the fit's seed.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from anomalab.base import BaseDetector
-from anomalab.bench.peers_deepod import deepod, pyod_devnet
+from anomalab.peers.deepod import deepod, pyod_devnet
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,36 @@ class PeerSpec:
         except importlib.metadata.PackageNotFoundError:
             return None
 
+    def install_hint(self) -> str:
+        """How to install the peer's library."""
+        if self.library == "deepod":  # its metadata pins an old torch (see the Makefile)
+            return "pip install --no-deps deepod==0.4.1 (or: make peers)"
+        return "pip install 'anomalab[peers]'"
+
+    def require(self, what: str = "peer") -> None:
+        """Raise a one-line ``ImportError`` naming the package when the library is missing."""
+        if self.version() is None:
+            raise ImportError(
+                f"{what} {self.name!r} needs the {self.library!r} package: {self.install_hint()}"
+            )
+
 
 class PeerAdapter(BaseDetector):
-    """Wraps an estimator with ``fit`` and a score method; score sign fixed to higher = anomalous."""
+    """Another library's detector under the anomalab contract; scores higher = anomalous.
+
+    ``peer`` names an entry of :data:`PEERS`; ``peer_params`` are that library's constructor
+    parameters (JSON values, so that the adapter can be saved).
+
+    Saving: the peer library's fitted object cannot go into safetensors, so ``save`` stores the
+    training rows the peer was fitted on (``X_fit_``; the labels too, ``y_fit_``, for a
+    semi-supervised peer) and the integer seed of that fit (``seed_``, drawn once when
+    ``random_state`` is None). The saved folder is therefore about the size of the training data.
+    ``anomalab.load`` refits the peer from them, deterministically (the same scores as the saved
+    model; a warning if the refitted peer scores its training rows differently, e.g. under another
+    library version); loading takes as long as the fit did and needs the peer's library.
+    """
+
+    fitted_state = ("X_fit_", "y_fit_", "seed_")
 
     def __init__(
         self,
@@ -54,21 +84,57 @@ class PeerAdapter(BaseDetector):
         self.random_state = random_state
 
     def _fit(self, X: np.ndarray, y: np.ndarray | None) -> None:
-        spec = PEERS[self.peer]
-        params = dict(self.peer_params or {})
-        if spec.needs_n_features:
-            params["n_features"] = X.shape[1]
-        self.estimator_ = spec.factory(random_state=self._seed(), **params)
-        if spec.supervision == "semi-supervised":
-            self.estimator_.fit(X, (y == 1).astype(int) if y is not None else None)
-        else:
-            self.estimator_.fit(X)
+        spec = peer_spec(self.peer)
+        self.seed_ = self._seed()
+        self.X_fit_ = np.array(X, copy=True)  # the caller's array may change after fit
+        labels = y if spec.supervision == "semi-supervised" else None
+        if labels is not None:
+            self.y_fit_ = np.array(labels, dtype=np.int64)
+        elif hasattr(self, "y_fit_"):  # from an earlier fit of this adapter
+            del self.y_fit_
+        self.estimator_ = _fitted_peer(spec, self.peer_params, X, labels, self.seed_)
 
     def _score(self, X: np.ndarray) -> np.ndarray:
         est = self.estimator_
         if hasattr(est, "decision_scores_"):  # PyOD: decision_function is higher = anomalous
             return np.asarray(est.decision_function(X), dtype=np.float64)
         return -np.asarray(est.score_samples(X), dtype=np.float64)  # scikit-learn convention
+
+    def _restore(self, tensors: dict[str, Any]) -> None:
+        """Refit the peer on the saved training rows with the saved seed (``anomalab.load``)."""
+        spec = peer_spec(self.peer)
+        spec.require("the saved peer")
+        labels = getattr(self, "y_fit_", None)
+        self.estimator_ = _fitted_peer(spec, self.peer_params, self.X_fit_, labels, self.seed_)
+        refitted = self._score(self.X_fit_)
+        if not np.allclose(refitted, self.decision_scores_, rtol=1e-9, atol=1e-12):
+            gap = float(np.max(np.abs(refitted - self.decision_scores_)))
+            warnings.warn(
+                f"the refitted peer {self.peer!r} scores its training rows up to {gap:.3g} away "
+                f"from the saved model's scores ({spec.library} {spec.version()} here; another "
+                "version may have saved it)",
+                stacklevel=2,
+            )
+
+
+def _fitted_peer(
+    spec: PeerSpec,
+    peer_params: dict[str, Any] | None,
+    X: np.ndarray,
+    labels: np.ndarray | None,
+    seed: int,
+) -> Any:
+    """The peer library's estimator built with ``seed`` and fitted on ``X`` (and, for a
+    semi-supervised peer, ``labels``: 1 = labeled anomaly, everything else 0)."""
+    params = dict(peer_params or {})
+    if spec.needs_n_features:
+        params["n_features"] = X.shape[1]
+    estimator = spec.factory(random_state=seed, **params)
+    if spec.supervision == "semi-supervised":
+        estimator.fit(X, (labels == 1).astype(int) if labels is not None else None)
+    else:
+        estimator.fit(X)
+    return estimator
 
 
 def _sklearn(name: str) -> Callable[..., Any]:
@@ -129,7 +195,7 @@ PEERS: dict[str, PeerSpec] = {
     "PyOD-AutoEncoder": PeerSpec(
         "PyOD-AutoEncoder", "pyod", "unsupervised", _pyod("auto_encoder", "AutoEncoder", deep=True)
     ),
-    # weakly-supervised peers (``peers_deepod``)
+    # weakly-supervised peers (``anomalab.peers.deepod``)
     "PyOD-DevNet": PeerSpec("PyOD-DevNet", "pyod", "semi-supervised", pyod_devnet),
     "DeepOD-DevNet": PeerSpec("DeepOD-DevNet", "deepod", "semi-supervised", deepod("DevNet")),
     "DeepOD-DeepSAD": PeerSpec("DeepOD-DeepSAD", "deepod", "semi-supervised", deepod("DeepSAD")),
@@ -146,6 +212,15 @@ def register_peer(spec: PeerSpec) -> PeerSpec:
     return spec
 
 
+def peer_spec(name: str) -> PeerSpec:
+    """The registered peer ``name``; ``KeyError`` naming the known peers otherwise."""
+    try:
+        return PEERS[name]
+    except (KeyError, TypeError):
+        known = ", ".join(PEERS)
+        raise KeyError(f"unknown peer {name!r}; known peers: {known}") from None
+
+
 def peer_names(available_only: bool = True) -> list[str]:
     """Names of peer entrants (by default only those whose library is installed)."""
     return [n for n, s in PEERS.items() if not available_only or s.version() is not None]
@@ -153,9 +228,5 @@ def peer_names(available_only: bool = True) -> list[str]:
 
 def make_peer(name: str, params: dict[str, Any] | None = None, **kwargs: Any) -> PeerAdapter:
     """A fresh adapter for peer ``name`` with the peer's own ``params``."""
-    spec = PEERS[name]
-    if spec.version() is None:
-        raise ImportError(
-            f"peer {name!r} needs the {spec.library!r} package: pip install 'anomalab[peers]'"
-        )
+    peer_spec(name).require()
     return PeerAdapter(peer=name, peer_params=dict(params or {}), **kwargs)

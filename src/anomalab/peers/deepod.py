@@ -9,7 +9,7 @@
 
 Labels given to them: 1 = labeled anomaly, 0 = everything else (``PeerAdapter``). Versions are
 recorded per cell by the runner (``PeerSpec.library``). This module holds the factories;
-``peers.py`` lists them in ``PEERS`` with the other peers.
+``anomalab.peers`` lists them in ``PEERS`` with the other peers.
 """
 
 from __future__ import annotations
