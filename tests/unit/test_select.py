@@ -118,3 +118,36 @@ def test_select_needs_a_handful_of_labeled_anomalies(cardio) -> None:  # type: i
     y[:2] = 1
     with pytest.raises(ValueError, match="at least 3 labeled anomalies"):
         select(cardio.X_train, y)
+
+
+def test_selected_detector_fits_scores_and_saves_its_choice(cardio, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import anomalab
+    from anomalab.selection import SelectedDetector
+
+    det = SelectedDetector(candidates=["IForest", "PyOD-HBOS"], random_state=0)
+    det.fit(cardio.X_train, cardio.y_train)
+    assert det.selection_.mode == "labels" and det.selection_.choice[0] in ("IForest", "PyOD-HBOS")
+    scores = det.decision_function(cardio.X_test)
+    loaded = anomalab.load(det.save(tmp_path / "model"))
+    assert isinstance(loaded, RankEnsemble)
+    np.testing.assert_array_equal(loaded.decision_function(cardio.X_test), scores)
+
+
+def test_a_select_cell_records_its_choice_and_the_suite_matches_the_defaults() -> None:
+    from anomalab.bench.cells import Cell, run_cell
+    from anomalab.bench.suites import load_suite
+    from anomalab.selection.choose import LABELED_CANDIDATES
+
+    cell = Cell(
+        detector="Select",
+        dataset="WBC",
+        protocol="semi_supervised",
+        seed=0,
+        params={"candidates": ["IForest", "PyOD-HBOS"]},
+        protocol_params={"n_labeled": 4},
+    )
+    row = run_cell(cell)
+    assert row["status"] == "ok", row.get("error")
+    assert row["params"]["selected"][0] in ("IForest", "PyOD-HBOS")
+    suite = load_suite("select-labeled")
+    assert [name for name, _, _ in suite.detectors] == ["Select", *LABELED_CANDIDATES]

@@ -27,9 +27,13 @@ from anomalab.entrants import build_detector
 from anomalab.metrics import evaluate
 from anomalab.peers import PEERS
 from anomalab.registry import get_spec
+from anomalab.selection import SelectedDetector
 
-#: Entrants built from other detectors (their params name the members).
-COMPOSITES: dict[str, type[BaseDetector]] = {"RankEnsemble": RankEnsemble}
+#: Entrants built from other detectors (their params name the members or the candidates).
+COMPOSITES: dict[str, type[BaseDetector]] = {
+    "RankEnsemble": RankEnsemble,
+    "Select": SelectedDetector,
+}
 
 
 @dataclass(frozen=True)
@@ -212,6 +216,8 @@ def run_cell(
             row["fit_seconds"] = time.perf_counter() - start
             if hasattr(detector, "best_params_"):  # HoldoutSearch: what the hold-out chose
                 row["params"] = {**row["params"], "selected": detector.best_params_}
+            if hasattr(detector, "selection_"):  # Select: the detector(s) it chose
+                row["params"] = {**row["params"], "selected": list(detector.selection_.choice)}
             start = time.perf_counter()
             scores = detector.decision_function(task.X_test)
             row["score_seconds"] = time.perf_counter() - start

@@ -110,6 +110,12 @@ def evaluate(
     render_only: Annotated[
         bool, typer.Option("--render-only", help="Write the report from stored cells only.")
     ] = False,
+    labeled: Annotated[
+        bool,
+        typer.Option(
+            "--labeled", help="Also run the labeled evaluation (suite select-labeled: hours)."
+        ),
+    ] = False,
     data_root: DataRoot = None,
 ) -> None:
     """Evaluate `anomalab select` leave-one-dataset-out over the evidence's datasets and write
@@ -121,6 +127,7 @@ def evaluate(
         out,
         jobs=jobs,
         run=not render_only,
+        labeled=labeled,
         data_root=None if data_root is None else str(data_root),
     )
     console.print(f"wrote {written}", highlight=False)
