@@ -5,4 +5,12 @@ from anomalab.selection.detector import SelectedDetector
 from anomalab.selection.evidence import Evidence, load_evidence
 from anomalab.selection.meta import META_FEATURES, meta_features
 
-__all__ = ["META_FEATURES", "Evidence", "SelectedDetector", "Selection", "load_evidence", "meta_features", "select"]
+__all__ = [
+    "META_FEATURES",
+    "Evidence",
+    "SelectedDetector",
+    "Selection",
+    "load_evidence",
+    "meta_features",
+    "select",
+]

@@ -2,13 +2,19 @@
 
 - **With labels** (at least :data:`~anomalab.selection.labeled.MIN_LABELED_ANOMALIES` rows
   labeled 1): every candidate is ranked by repeated stratified cross-validated AUC-PR on the
-  user's rows (:mod:`anomalab.selection.labeled`); the best mean wins and is refitted on all rows.
+  user's rows (:mod:`anomalab.selection.labeled`; at most 10,000 of them: every labeled anomaly
+  and a sample of the rest); the best mean wins and is refitted on all rows.
 - **Without labels**: the table's meta-features (:mod:`anomalab.selection.meta`) find the
   :data:`NEIGHBORS` closest datasets of the evidence (:mod:`anomalab.selection.evidence`, our own
   archived benchmark cells); the detector with the best mean AUC-ROC there wins if the evidence
   is decisive -- its lead over the runner-up on those datasets is positive and at least one
   standard error of the paired differences -- else the top :data:`ENSEMBLE_SIZE` are
   rank-averaged (:class:`anomalab.ensemble.RankEnsemble`).
+
+With a budget, the candidates are cross-validated quickest first (expected times from the
+evidence's fit times, a power law in the rows); one whose expected time, or whose pace on its
+first splits, does not fit what is left is skipped, and the winner is the best one whose refit on
+every row (at its measured pace) still fits.
 
 These constants were fixed before the leave-one-dataset-out evaluation
 (``docs/results/select.md``) ran, and not changed after it.
@@ -39,6 +45,7 @@ from anomalab.selection.labeled import (
     N_REPEATS,
     CandidateScores,
     cross_validate,
+    cv_rows,
     splits,
 )
 from anomalab.selection.meta import meta_features
@@ -235,24 +242,32 @@ def _select_on_labels(
     deadline: float | None,
     progress: bool,
 ) -> Selection:
-    folds = splits(labels, seed)
-    fits = len(folds) + 1  # the splits and the final refit
+    rows = cv_rows(labels, seed)
+    X_cv, y_cv = X[rows], labels[rows]
+    folds = splits(y_cv, seed)
     k = len(folds) // N_REPEATS
-    train_rows = X.shape[0] * (k - 1) // k
-    results: list[CandidateScores] = []
+    fold_rows = len(rows) * (k - 1) // k
+    growth = {n: (X.shape[0] / fold_rows) ** ev.scaling_exponent(n) for n in names}
     expected: dict[str, float | None] = {}
-    with _progress_bar(progress, len(names)) as advance:
-        for name in names:
-            per_fit = ev.expected_fit_seconds(name, train_rows)
-            expected[name] = None if per_fit is None else per_fit * fits
+    for name in names:
+        per_fit = ev.expected_fit_seconds(name, fold_rows)
+        expected[name] = None if per_fit is None else per_fit * (len(folds) + growth[name])
+    # quickest first, so that a slow candidate cannot use up the budget of the quick ones
+    order = sorted(names, key=lambda n: math.inf if expected[n] is None else expected[n])
+    results: list[CandidateScores] = []
+    with _progress_bar(progress, len(order)) as advance:
+        for name in order:
             if (expected[name] or 0.0) > _remaining(deadline) * BUDGET_HEADROOM:
                 results.append(CandidateScores(name, error="over budget"))
             else:
-                results.append(
-                    cross_validate(name, _builder(name, seed), X, labels, folds, deadline)
-                )
+                builder = _builder(name, seed)
+                results.append(cross_validate(name, builder, X_cv, y_cv, folds, deadline))
             advance(name)
-    return _labeled_selection(results, expected, len(folds), seed)
+    refit = {
+        r.name: float(np.mean(r.fit_seconds)) * growth[r.name] for r in results if r.fit_seconds
+    }
+    budget = _remaining(deadline) * BUDGET_HEADROOM
+    return _labeled_selection(results, expected, refit, budget, len(folds), seed)
 
 
 def _builder(name: str, seed: int) -> Callable[[], RankEnsemble]:
@@ -260,26 +275,37 @@ def _builder(name: str, seed: int) -> Callable[[], RankEnsemble]:
 
 
 def _labeled_selection(
-    results: list[CandidateScores], expected: dict[str, float | None], n_splits: int, seed: int
+    results: list[CandidateScores],
+    expected: dict[str, float | None],
+    refit: dict[str, float],
+    budget: float,
+    n_splits: int,
+    seed: int,
 ) -> Selection:
+    """The best mean AUC-PR among the candidates whose refit on every row (at the pace of their
+    cross-validation fits) fits the remaining ``budget``."""
     done = [r for r in results if r.scores and not np.isnan(r.scores).any()]
     if not done:
         errors = "; ".join(f"{r.name}: {r.error}" for r in results)
         raise ValueError(f"no candidate could be cross-validated within the budget ({errors})")
     matrix = np.array([r.scores for r in done])  # candidates x splits
     wins = (matrix == matrix.max(axis=0)).mean(axis=1)
-    order = np.argsort(-matrix.mean(axis=1), kind="stable")
-    best = done[order[0]]
+    order = list(np.argsort(-matrix.mean(axis=1), kind="stable"))
+    fitting = [i for i in order if refit.get(done[i].name, 0.0) <= budget]
+    best_index = fitting[0] if fitting else min(order, key=lambda i: refit.get(done[i].name, 0.0))
+    best = done[best_index]
     rows = [
         {
-            "candidate": r.name,
-            "auc_pr_mean": float(np.mean(r.scores)),
-            "auc_pr_std": float(np.std(r.scores)),
+            "candidate": done[i].name,
+            "auc_pr_mean": float(np.mean(done[i].scores)),
+            "auc_pr_std": float(np.std(done[i].scores)),
             "won_splits": float(wins[i]),
-            "expected_fit_s": expected.get(r.name),
-            "status": "chosen" if r is best else "",
+            "expected_fit_s": expected.get(done[i].name),
+            "status": "chosen"
+            if i == best_index
+            else ("refit over budget" if i not in fitting else ""),
         }
-        for i, r in ((i, done[i]) for i in order)
+        for i in order
     ]
     rows += [
         {"candidate": r.name, "expected_fit_s": expected.get(r.name), "status": r.error or ""}
@@ -287,10 +313,11 @@ def _labeled_selection(
         if r not in done
     ]
     ranking = pd.DataFrame(rows)
-    decisive = len(done) == 1 or wins[order[0]] > 0.5
+    decisive = len(done) == 1 or wins[best_index] > 0.5
     reason = (
-        f"best mean AUC-PR over {n_splits} cross-validation splits, "
-        f"winning {wins[order[0]]:.0%} of them"
+        f"best mean AUC-PR over {n_splits} cross-validation splits"
+        + ("" if best_index == order[0] else " among those whose refit fits the budget")
+        + f", winning {wins[best_index]:.0%} of them"
     )
     detector = RankEnsemble(members=[best.name], random_state=seed)
     return Selection(detector, (best.name,), "labels", ranking, decisive, reason)

@@ -69,16 +69,12 @@ class Evidence:
         table = table.reindex(columns=datasets)
         return table.loc[table.mean(axis=1).sort_values(ascending=False, kind="stable").index]
 
-    def expected_fit_seconds(self, detector: str, n_rows: int) -> float | None:
-        """About how long fitting ``detector`` on ``n_rows`` rows takes (None when the evidence
-        never timed it): a power law t = a n^b fitted to its median fit times against training
-        rows over the evidence's datasets (log-log least squares), extended past the largest
-        timed dataset with an exponent of at least 1 (no detector here fits in sublinear time
-        for long)."""
+    def _power_law(self, detector: str) -> tuple[float, float, float] | None:
+        """(slope, intercept, log of the largest timed rows) of log fit seconds against log
+        training rows over the evidence's datasets (least squares); None if never timed."""
         rows = self.results[
-            (self.results["detector"] == detector) & self.results["fit_seconds"].notna()
+            (self.results["detector"] == detector) & (self.results["fit_seconds"] > 0)
         ]
-        rows = rows[rows["fit_seconds"] > 0]
         if rows.empty:
             return None
         log_n = np.log(rows["n_train"].clip(lower=1).to_numpy(dtype=float))
@@ -87,11 +83,27 @@ class Evidence:
             slope, intercept = np.polyfit(log_n, log_t, 1)
         else:
             slope, intercept = 1.0, float(np.mean(log_t - log_n))
-        largest = float(log_n.max())
+        return float(slope), float(intercept), float(log_n.max())
+
+    def scaling_exponent(self, detector: str) -> float:
+        """How fit time grows with rows past the evidence: the fitted exponent, clipped to
+        [1, 2] (1 when the evidence never timed ``detector``)."""
+        law = self._power_law(detector)
+        return 1.0 if law is None else min(max(law[0], 1.0), 2.0)
+
+    def expected_fit_seconds(self, detector: str, n_rows: int) -> float | None:
+        """About how long fitting ``detector`` on ``n_rows`` rows takes (None when the evidence
+        never timed it): the power law t = a n^b of :meth:`_power_law`, extended past the
+        largest timed dataset with :meth:`scaling_exponent`."""
+        law = self._power_law(detector)
+        if law is None:
+            return None
+        slope, intercept, largest = law
         n = np.log(max(int(n_rows), 1))
         if n <= largest:
             return float(np.exp(intercept + slope * n))
-        return float(np.exp(intercept + slope * largest + max(slope, 1.0) * (n - largest)))
+        exponent = self.scaling_exponent(detector)
+        return float(np.exp(intercept + slope * largest + exponent * (n - largest)))
 
 
 def load_evidence() -> Evidence:
