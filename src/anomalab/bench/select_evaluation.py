@@ -36,6 +36,12 @@ BASELINE = "IForest"
 COMMAND = "anomalab selection evaluate"
 
 
+def _table_section(title: str, frame: pd.DataFrame, index: bool = False) -> Section:
+    section = Section(title, level=3)
+    section.table(frame, index=index)
+    return section
+
+
 def unsupervised_choices(ev: Evidence) -> pd.DataFrame:
     """The unlabeled choice for every dataset of the evidence, each without its own cells."""
     rows = []
@@ -159,12 +165,10 @@ def sections(table: pd.DataFrame, fixed: pd.Series, missing: int) -> list[Sectio
     ).drop(columns=["auc_roc_std"])
     for column in ("oracle_auc_roc", BASELINE):
         shown[column] = shown[column].map(lambda v: f"{v:.3f}")
-    per_dataset = Section("Per dataset", level=3, blocks=[("table", shown)])
+    per_dataset = _table_section("Per dataset", shown)
     fixed_table = fixed.rename("mean AUC-ROC").reset_index().rename(columns={"index": "detector"})
     fixed_table["mean AUC-ROC"] = fixed_table["mean AUC-ROC"].map(lambda v: f"{v:.3f}")
-    fixed_section = Section(
-        "Fixed single detectors (the same cells)", level=3, blocks=[("table", fixed_table)]
-    )
+    fixed_section = _table_section("Fixed single detectors (the same cells)", fixed_table)
     return [intro, verdict, per_dataset, fixed_section]
 
 
@@ -248,13 +252,12 @@ def labeled_sections(frame: pd.DataFrame, expected: int) -> list[Section]:
         oracle_auc_roc=table["oracle_auc_roc"].map(lambda v: f"{v:.3f}"),
     ).drop(columns=["auc_roc_std"])
     fixed_table = pd.DataFrame({"mean AUC-ROC": fixed.map(lambda v: f"{v:.3f}")})
+    fixed_table = fixed_table.rename_axis("candidate").reset_index()
     return [
         head,
         verdict,
-        Section("Per dataset (labels)", level=3, blocks=[("table", shown)]),
-        Section(
-            "Fixed candidates (labels, the same cells)", level=3, blocks=[("table", fixed_table)]
-        ),
+        _table_section("Per dataset (labels)", shown),
+        _table_section("Fixed candidates (labels, the same cells)", fixed_table),
     ]
 
 
