@@ -114,6 +114,17 @@ class RankEnsemble(BaseDetector):
         self.members_ = members
         self.reference_scores_ = np.stack([np.sort(m.decision_scores_) for m in members])
 
+    def _training_scores(self, X: np.ndarray) -> np.ndarray:
+        """The members' training scores are their ``decision_scores_`` (each member's fit scored
+        the same scaled rows): combined without scoring the rows again."""
+        if len(self.members_) == 1:
+            return np.asarray(self.members_[0].decision_scores_, dtype=np.float64)
+        positions = [
+            rank_positions(reference, member.decision_scores_)
+            for member, reference in zip(self.members_, self.reference_scores_, strict=True)
+        ]
+        return np.mean(positions, axis=0)
+
     def _score(self, X: np.ndarray) -> np.ndarray:
         scaled = self._scaled(X)
         if len(self.members_) == 1:

@@ -106,3 +106,11 @@ def test_a_tampered_ensemble_is_refused(cardio, tmp_path, tamper, message) -> No
 def test_bad_ensemble_parameters_are_refused(cardio, params, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=message):
         RankEnsemble(**params).fit(cardio.X_train[:100])
+
+
+def test_training_scores_are_the_members_without_rescoring(cardio) -> None:  # type: ignore[no-untyped-def]
+    for members in (["IForest"], ["IForest", "PyOD-ECOD"]):
+        ensemble = RankEnsemble(members=members, random_state=0).fit(cardio.X_train)
+        np.testing.assert_allclose(
+            ensemble.decision_scores_, ensemble.decision_function(cardio.X_train), rtol=1e-12
+        )

@@ -72,10 +72,10 @@ def test_select_without_labels_chooses_from_the_evidence(cardio) -> None:  # typ
 def test_a_tight_budget_keeps_only_quick_detectors(cardio) -> None:  # type: ignore[no-untyped-def]
     ev = load_evidence()
     meta = meta_features(cardio.X_train)
-    n = len(cardio.X_train)
-    roomy = choose_on_evidence(meta, n, ev.detectors, ev)
-    quick = choose_on_evidence(meta, n, ev.detectors, ev, seconds_left=0.5)
-    expected = {c: ev.expected_fit_seconds(c, n) or 0.0 for c in ev.detectors}
+    shape = cardio.X_train.shape
+    roomy = choose_on_evidence(meta, shape, ev.detectors, ev)
+    quick = choose_on_evidence(meta, shape, ev.detectors, ev, seconds_left=0.5)
+    expected = {c: ev.expected_fit_seconds(c, *shape) or 0.0 for c in ev.detectors}
     assert sum(expected[c] for c in quick.choice) <= 0.5 * 0.8
     over = quick.ranking[quick.ranking.status == "over budget"]["candidate"]
     assert len(over) > 0 and all(expected[c] > 0.4 for c in over)
@@ -151,3 +151,31 @@ def test_a_select_cell_records_its_choice_and_the_suite_matches_the_defaults() -
     assert row["params"]["selected"][0] in ("IForest", "PyOD-HBOS")
     suite = load_suite("select-labeled")
     assert [name for name, _, _ in suite.detectors] == ["Select", *LABELED_CANDIDATES]
+
+
+def test_a_large_table_under_a_budget_times_its_choice_first(monkeypatch) -> None:
+    """The evidence says a detector is quick; timed on a pilot sample it is not: it is dropped
+    and the choice is made again without it."""
+    from anomalab.data import load_dataset
+    from anomalab.selection import choose
+
+    data = load_dataset("mammography")  # 11,183 rows: more than twice the pilot's rows
+    ev = load_evidence()
+    real = ev.expected_fit_seconds
+    slow = {"IForest"}
+    monkeypatch.setattr(type(ev), "expected_fit_seconds", lambda self, n, *a: 0.001)
+    original_fit = RankEnsemble.fit
+
+    def fit(self, X, y=None, **kw):  # type: ignore[no-untyped-def]
+        if set(self.members) & slow and len(X) == choose.PILOT_ROWS:
+            import time
+
+            time.sleep(3.0)  # paced like a detector that would take minutes on every row
+        return original_fit(self, X, y, **kw)
+
+    monkeypatch.setattr(RankEnsemble, "fit", fit)
+    result = select(data.X, candidates=["IForest", "PyOD-HBOS"], budget_seconds=20, random_state=0)
+    assert result.choice == ("PyOD-HBOS",)
+    row = result.ranking[result.ranking.candidate == "IForest"].iloc[0]
+    assert row.status == "over budget (pilot)" and row.expected_fit_s > 2.0
+    assert real("IForest", 1000) is not None

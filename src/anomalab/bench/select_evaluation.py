@@ -48,7 +48,10 @@ def unsupervised_choices(ev: Evidence) -> pd.DataFrame:
     for dataset, described in ev.datasets.iterrows():
         held_out = ev.without(str(dataset))
         choice = choose_on_evidence(
-            described.to_dict(), int(described["n_train"]), held_out.detectors, held_out
+            described.to_dict(),
+            (int(described["n_train"]), round(10 ** described["log10_features"])),
+            held_out.detectors,
+            held_out,
         )
         rows.append(
             {
@@ -261,6 +264,33 @@ def labeled_sections(frame: pd.DataFrame, expected: int) -> list[Section]:
     ]
 
 
+BUDGET_FILE = "select_budget.json"
+
+
+def budget_section(path: Path) -> Section:
+    """The budget benchmark's runs (``benchmarks/select_budget.py``), if it has written them."""
+    import json
+
+    section = Section("Budget: 100,000-row tables, 60 seconds")
+    if not path.is_file():
+        section.text(f"Not measured yet (`python benchmarks/select_budget.py --out {path}`).")
+        return section
+    measured = json.loads(path.read_text())
+    runs = pd.DataFrame(measured["runs"])
+    runs["choice"] = runs["choice"].map(" + ".join)
+    runs["skipped_for_budget"] = runs["skipped_for_budget"].map(len)
+    within = bool(runs["within_budget"].all())
+    section.text(
+        f"`benchmarks/select_budget.py`: 100,000 rows drawn from each large table, `select` with "
+        f"`budget_seconds={measured['settings']['budget_seconds']:g}` without labels and with 5 % "
+        "of the anomalies labeled; seconds from the call to the fitted model, beside a plain "
+        "scikit-learn IsolationForest fitted and scored on the same rows in the same process. "
+        + ("Every run returned within the budget." if within else "**Some runs overran.**")
+    )
+    section.table(runs, index=False)
+    return section
+
+
 def evaluate_selection(
     runs: str | Path,
     out: str | Path,
@@ -298,6 +328,7 @@ def evaluate_selection(
     keys = {c.key for c in labeled_cells}
     stored = labeled_store.frame()
     doc += labeled_sections(stored[stored["cell_key"].isin(keys)], len(keys))
+    doc.append(budget_section(Path(out).parent / BUDGET_FILE))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     title = "Choosing a detector: anomalab.select, evaluated leave-one-dataset-out"

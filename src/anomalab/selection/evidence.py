@@ -69,41 +69,46 @@ class Evidence:
         table = table.reindex(columns=datasets)
         return table.loc[table.mean(axis=1).sort_values(ascending=False, kind="stable").index]
 
-    def _power_law(self, detector: str) -> tuple[float, float, float] | None:
-        """(slope, intercept, log of the largest timed rows) of log fit seconds against log
-        training rows over the evidence's datasets (least squares); None if never timed."""
+    def _power_law(self, detector: str) -> tuple[np.ndarray, float] | None:
+        """Coefficients (a, b, c) of log t = a + b log n + c log d, least squares over the
+        evidence's median fit times t against training rows n and features d, and the log of the
+        largest timed n; None if ``detector`` was never timed."""
         rows = self.results[
             (self.results["detector"] == detector) & (self.results["fit_seconds"] > 0)
         ]
+        rows = rows[rows["dataset"].isin(self.datasets.index)]
         if rows.empty:
             return None
         log_n = np.log(rows["n_train"].clip(lower=1).to_numpy(dtype=float))
+        log_d = np.log(10.0) * self.datasets.loc[rows["dataset"], "log10_features"].to_numpy(float)
         log_t = np.log(rows["fit_seconds"].to_numpy(dtype=float))
-        if np.ptp(log_n) > 0:
-            slope, intercept = np.polyfit(log_n, log_t, 1)
+        design = np.column_stack([np.ones_like(log_n), log_n, log_d])
+        if len(rows) < 3 or np.linalg.matrix_rank(design) < 3:
+            coef = np.array([float(np.mean(log_t - log_n - log_d)), 1.0, 1.0])
         else:
-            slope, intercept = 1.0, float(np.mean(log_t - log_n))
-        return float(slope), float(intercept), float(log_n.max())
+            coef = np.linalg.lstsq(design, log_t, rcond=None)[0]
+        return coef, float(log_n.max())
 
     def scaling_exponent(self, detector: str) -> float:
-        """How fit time grows with rows past the evidence: the fitted exponent, clipped to
+        """How fit time grows with rows past the evidence: the fitted exponent b, clipped to
         [1, 2] (1 when the evidence never timed ``detector``)."""
         law = self._power_law(detector)
-        return 1.0 if law is None else min(max(law[0], 1.0), 2.0)
+        return 1.0 if law is None else min(max(float(law[0][1]), 1.0), 2.0)
 
-    def expected_fit_seconds(self, detector: str, n_rows: int) -> float | None:
-        """About how long fitting ``detector`` on ``n_rows`` rows takes (None when the evidence
-        never timed it): the power law t = a n^b of :meth:`_power_law`, extended past the
-        largest timed dataset with :meth:`scaling_exponent`."""
+    def expected_fit_seconds(self, detector: str, n_rows: int, n_features: int = 1) -> float | None:
+        """About how long fitting ``detector`` on ``n_rows`` x ``n_features`` takes (None when
+        the evidence never timed it): the power law of :meth:`_power_law`, its feature exponent
+        clipped to [0, 1], extended past the largest timed dataset's rows with
+        :meth:`scaling_exponent` (no detector here fits in sublinear time for long)."""
         law = self._power_law(detector)
         if law is None:
             return None
-        slope, intercept, largest = law
-        n = np.log(max(int(n_rows), 1))
-        if n <= largest:
-            return float(np.exp(intercept + slope * n))
-        exponent = self.scaling_exponent(detector)
-        return float(np.exp(intercept + slope * largest + exponent * (n - largest)))
+        (a, b, c), largest = law
+        log_n = np.log(max(int(n_rows), 1))
+        log_t = a + b * min(log_n, largest) + min(max(c, 0.0), 1.0) * np.log(max(n_features, 1))
+        if log_n > largest:
+            log_t += self.scaling_exponent(detector) * (log_n - largest)
+        return float(np.exp(log_t))
 
 
 def load_evidence() -> Evidence:
