@@ -19,7 +19,17 @@ def invoke(*args: str):
 def test_help_explains_each_command() -> None:
     result = invoke("--help")
     assert result.exit_code == 0
-    for command in ("datasets", "detectors", "fit", "score", "bench", "report", "results"):
+    for command in (
+        "datasets",
+        "detectors",
+        "fit",
+        "score",
+        "select",
+        "selection",
+        "bench",
+        "report",
+        "results",
+    ):
         assert command in result.output
     assert invoke("bench", "--help").exit_code == 0
 
