@@ -16,6 +16,7 @@ from anomalab.detectors import (
     DevNet,
     NovNorm,
 )
+from anomalab.ensemble import RankEnsemble
 from anomalab.persistence import load
 from anomalab.registry import (
     get_detector_class,
@@ -23,6 +24,7 @@ from anomalab.registry import (
     make_detector,
     register,
 )
+from anomalab.selection import Selection, select
 
 __all__ = [
     "AnoRand",
@@ -34,15 +36,18 @@ __all__ = [
     "PLAD",
     "RDA",
     "RSRAE",
+    "RankEnsemble",
     "SGAE",
     "SGDAGMM",
     "SGRDA",
     "SGRSRAE",
+    "Selection",
     "TorchDetector",
     "get_detector_class",
     "list_detectors",
     "load",
     "make_detector",
     "register",
+    "select",
     "__version__",
 ]

@@ -104,7 +104,7 @@ class BaseDetector(Explainable, BaseEstimator):
             self._fit(X, labels)
         finally:
             self._validation = None
-        scores = self._score(X).astype(np.float64, copy=False)
+        scores = self._training_scores(X).astype(np.float64, copy=False)
         check_training_scores(scores, X, type(self).__name__)
         if X.ndim == 2:  # the reference row of ``explain`` (tabular data)
             self.feature_median_ = feature_median(X)
@@ -228,6 +228,11 @@ class BaseDetector(Explainable, BaseEstimator):
     @abstractmethod
     def _score(self, X: np.ndarray) -> np.ndarray:
         """Scores of validated ``X`` (higher = more anomalous)."""
+
+    def _training_scores(self, X: np.ndarray) -> np.ndarray:
+        """Scores of the training rows ``X`` right after ``_fit`` (``decision_scores_``): the same
+        as ``_score(X)``; a subclass that already holds them may return them without rescoring."""
+        return self._score(X)
 
     def _auto_threshold(self) -> float:
         """The method's own threshold for ``contamination="auto"``."""

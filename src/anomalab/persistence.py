@@ -53,13 +53,39 @@ def _upgrade_params(
     return params
 
 
+#: How deep saved members may nest (an ensemble's members are plain detectors).
+MAX_MEMBER_DEPTH = 1
+
+
 def load(path: str | Path) -> BaseDetector:
     """Load a detector saved with ``detector.save(path)``.
 
-    Nothing in the folder is executed: the class must be a registered detector, and its
-    parameters and fitted values are checked before use (:class:`ModelFileError` otherwise).
+    Nothing in the folder is executed: the class must be a registered detector (or one of
+    anomalab's own, such as :class:`anomalab.ensemble.RankEnsemble`), and its parameters and
+    fitted values are checked before use (:class:`ModelFileError` otherwise). An ensemble's
+    members are loaded the same way from its sub-folders.
     """
-    folder = Path(path)
+    return _load(Path(path), depth=0)
+
+
+def _member_folders(config: dict[str, Any], folder: Path, depth: int) -> list[Path]:
+    """The sub-folders a config lists as ``members`` (plain ``member-<i>`` names only)."""
+    names = config.get("members")
+    if names is None:
+        return []
+    where = str(folder / CONFIG_FILE)
+    if depth >= MAX_MEMBER_DEPTH:
+        raise ModelFileError(f"{where}: a member of an ensemble cannot have members itself")
+    expected = [f"member-{i}" for i in range(len(names))] if isinstance(names, list) else None
+    if not names or names != expected:
+        raise ModelFileError(
+            f"{where}: 'members' must list the sub-folders member-0, member-1, ..., got "
+            f"{names!r}"[:300]
+        )
+    return [folder / name for name in names]
+
+
+def _load(folder: Path, depth: int) -> BaseDetector:
     config_path, weights_path = folder / CONFIG_FILE, folder / WEIGHTS_FILE
     if not folder.is_dir():
         raise FileNotFoundError(f"no saved detector at {folder}: folder does not exist")
@@ -76,6 +102,7 @@ def load(path: str | Path) -> BaseDetector:
             f"corrupt saved detector: {config_path} is not valid JSON ({exc})"
         ) from None
     version = check_config(config, where)
+    member_folders = _member_folders(config, folder, depth)
     saved_version = config.get("versions", {}).get("anomalab")
     if saved_version and saved_version.split(".")[:2] != __version__.split(".")[:2]:
         warnings.warn(
@@ -105,4 +132,16 @@ def load(path: str | Path) -> BaseDetector:
         raise ModelFileError(
             f"saved weights in {folder} do not match {cls.__name__}: {message}"
         ) from exc
+    restore_members = getattr(detector, "_restore_members", None)
+    if bool(member_folders) != (restore_members is not None):
+        raise ModelFileError(
+            f"{where}: members are saved with ensembles only ({cls.__name__} "
+            f"{'takes' if restore_members else 'takes no'} members)"
+        )
+    if restore_members is not None:
+        members = [_load(sub, depth + 1) for sub in member_folders]
+        try:
+            restore_members(members)
+        except ValueError as exc:
+            raise ModelFileError(f"{where}: {exc}") from None
     return detector

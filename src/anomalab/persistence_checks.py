@@ -17,6 +17,7 @@ import torch
 
 import anomalab.detectors as builtin
 from anomalab.base import BaseDetector
+from anomalab.ensemble import RankEnsemble
 from anomalab.params import ParamError, check_params
 from anomalab.peers import PeerAdapter, peer_spec
 from anomalab.registry import detector_specs, get_spec
@@ -89,6 +90,7 @@ def loadable_classes() -> dict[str, type]:
     classes = [spec.cls for spec in detector_specs()]
     classes += [getattr(builtin, name) for name in builtin.__all__]
     classes.append(PeerAdapter)  # not in the registry: it runs other libraries' detectors
+    classes.append(RankEnsemble)  # not in the registry: its members are named detectors
     return {f"{c.__module__}:{c.__qualname__}": c for c in classes}
 
 

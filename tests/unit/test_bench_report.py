@@ -122,3 +122,16 @@ def test_markdown_and_html_reports(small_run) -> None:
     assert page.count("<table") == text.count("\n|:") and "<th>avg_rank</th>" in page
     for name in ("IForest", "LOF", "OCSVM"):
         assert f"<th>{name}</th>" in page
+
+
+def test_report_explains_the_winners_top_rows(small_run) -> None:
+    out, results, data_root = small_run
+    _, sections = build_report(results, "t", data_root=data_root)
+    explained = [s for s in sections if s.title == "Why the top-scored test rows are flagged"]
+    assert len(explained) == 2  # one per protocol group
+    for section in explained:
+        kinds = [kind for kind, _ in section.blocks]
+        assert kinds == ["text", "figure"], section.blocks
+        figure = section.blocks[1][1]
+        assert figure.png.startswith(b"\x89PNG") and figure.name.startswith("explain-")
+    assert "Pima" in explained[0].blocks[0][1]  # the first dataset by name

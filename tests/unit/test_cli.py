@@ -19,7 +19,17 @@ def invoke(*args: str):
 def test_help_explains_each_command() -> None:
     result = invoke("--help")
     assert result.exit_code == 0
-    for command in ("datasets", "detectors", "fit", "score", "bench", "report", "results"):
+    for command in (
+        "datasets",
+        "detectors",
+        "fit",
+        "score",
+        "select",
+        "selection",
+        "bench",
+        "report",
+        "results",
+    ):
         assert command in result.output
     assert invoke("bench", "--help").exit_code == 0
 
@@ -140,3 +150,50 @@ def test_bench_labels_runs_only_those_entrants(tmp_path) -> None:
     assert wrong.exit_code == 1
     assert "no entrant labelled ['PLAD']" in wrong.output
     assert not (tmp_path / "wrong").exists()
+
+
+def test_select_chooses_saves_and_the_model_scores(tmp_path) -> None:
+    from anomalab.data import load_dataset
+
+    data = load_dataset("WBC")
+    frame = pd.DataFrame(data.X, columns=[f"f{j}" for j in range(data.X.shape[1])])
+    frame["is_anomaly"] = 0
+    frame.loc[np.flatnonzero(data.y == 1)[:4], "is_anomaly"] = 1
+    path = tmp_path / "wbc.csv"
+    frame.to_csv(path, index=False)
+    before = path.read_bytes()
+    result = invoke(
+        "select",
+        str(path),
+        "--label-column",
+        "is_anomaly",
+        "--candidates",
+        "IForest,PyOD-ECOD",
+        "--out",
+        str(tmp_path / "model"),
+    )
+    assert result.exit_code == 0, result.output
+    assert "selected:" in result.output and "auc_pr_mean" in result.output
+    assert path.read_bytes() == before
+    scored = invoke(
+        "score",
+        str(tmp_path / "model"),
+        str(path),
+        "--label-column",
+        "is_anomaly",
+        "--out",
+        str(tmp_path / "scores.csv"),
+    )
+    assert scored.exit_code == 0, scored.output
+    assert len(pd.read_csv(tmp_path / "scores.csv")) == len(frame)
+    unlabeled = invoke("select", str(path), "--budget", "5", "--candidates", "IForest,PyOD-HBOS")
+    assert unlabeled.exit_code == 0, unlabeled.output
+    assert "(evidence;" in unlabeled.output and "nearest benchmark datasets" in unlabeled.output
+
+
+def test_select_errors_are_one_line(tmp_path) -> None:
+    path = tmp_path / "tiny.csv"
+    pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "y": [1, 0, 0, 0]}).to_csv(path, index=False)
+    result = runner.invoke(app, ["select", str(path), "--label-column", "y"])
+    assert result.exit_code != 0
+    assert "at least 3 labeled anomalies" in result.output

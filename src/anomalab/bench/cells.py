@@ -22,9 +22,18 @@ from importlib import metadata
 from typing import Any
 
 from anomalab.base import BaseDetector
+from anomalab.ensemble import RankEnsemble
+from anomalab.entrants import build_detector
 from anomalab.metrics import evaluate
-from anomalab.peers import PEERS, make_peer
+from anomalab.peers import PEERS
 from anomalab.registry import get_spec
+from anomalab.selection import SelectedDetector
+
+#: Entrants built from other detectors (their params name the members or the candidates).
+COMPOSITES: dict[str, type[BaseDetector]] = {
+    "RankEnsemble": RankEnsemble,
+    "Select": SelectedDetector,
+}
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,7 @@ def key_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
     that names none runs the class default), except ``"paper"``, which the key leaves out -- every
     cell stored before presets existed ran the paper's settings, and its key stays valid. A
     recommended preset past its first revision adds ``preset_revision`` (its rules changed)."""
-    if detector in PEERS:
+    if detector in PEERS or detector in COMPOSITES:
         return params
     cls = get_spec(detector).cls
     default = inspect.signature(cls.__init__).parameters.get("preset")
@@ -118,13 +127,10 @@ def make_entrant(name: str, params: dict[str, Any], seed: int) -> BaseDetector:
     a stratified hold-out of the training part (needs labeled anomalies)."""
     params = dict(params)
     search = params.pop("search", None)
-    if name in PEERS:
-        detector = make_peer(name, params, random_state=seed)
+    if name in COMPOSITES:
+        detector = COMPOSITES[name](**{"random_state": seed, **params})
     else:
-        cls = get_spec(name).cls
-        if "random_state" in cls._get_param_names():
-            params.setdefault("random_state", seed)
-        detector = cls(**params)
+        detector = build_detector(name, params, seed)
     if search is None:
         return detector
     from anomalab.model_selection import HoldoutSearch
@@ -137,6 +143,8 @@ def library_versions(detector: str) -> dict[str, str]:
     names = ["numpy", "scikit-learn", "torch"]
     if detector in PEERS:
         names.append(PEERS[detector].library)
+    if detector in COMPOSITES:
+        names.append("pyod")
     versions = {"anomalab": _version("anomalab"), "python": platform.python_version()}
     versions.update({n: _version(n) for n in names})
     return versions
@@ -208,6 +216,8 @@ def run_cell(
             row["fit_seconds"] = time.perf_counter() - start
             if hasattr(detector, "best_params_"):  # HoldoutSearch: what the hold-out chose
                 row["params"] = {**row["params"], "selected": detector.best_params_}
+            if hasattr(detector, "selection_"):  # Select: the detector(s) it chose
+                row["params"] = {**row["params"], "selected": list(detector.selection_.choice)}
             start = time.perf_counter()
             scores = detector.decision_function(task.X_test)
             row["score_seconds"] = time.perf_counter() - start

@@ -4,7 +4,8 @@ as a self-contained HTML page (``report.html``, figures inline as base64 PNG).
 Cells are grouped by protocol and protocol parameters: a leaderboard never mixes, say, 1 % and
 10 % labeled anomalies. Each group gets its leaderboard (mean AUC-ROC, AUC-PR, average rank), the
 Friedman test with Nemenyi's critical-difference diagram, box plots of AUC per detector, per-dataset
-mean +- std tables, and ADBench's published numbers beside ours where a table exists. The report
+mean +- std tables, ADBench's published numbers beside ours where a table exists, and an
+explanation figure of the winner's top-scored test rows (``report_explain.py``). The report
 ends with fit / score time per detector, failed cells and the run's environment.
 """
 
@@ -21,6 +22,7 @@ from anomalab.bench import atomic, figures
 from anomalab.bench.document import FIGURE_DIR, Figure, Section, to_html, to_markdown
 from anomalab.bench.environment import read_runs
 from anomalab.bench.leaderboard import METRICS, failures, leaderboard, per_dataset
+from anomalab.bench.report_explain import explanation_section
 from anomalab.bench.stats import compare
 from anomalab.bench.targets import published_name, published_table
 
@@ -168,6 +170,7 @@ def _group_sections(
     published = _published_section(rows, protocol, params, data_root)
     if published is not None:
         sections.append(published)
+    sections.append(explanation_section(label, rows, protocol, params, data_root))
     return sections
 
 

@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from anomalab.bench.cells import Cell, expand_grid
+from anomalab.bench.cells import COMPOSITES, Cell, expand_grid
 from anomalab.peers import PEERS
 from anomalab.presets import check_preset
 from anomalab.registry import detector_specs, get_spec
@@ -152,7 +152,9 @@ def pin_preset(detectors: list[tuple], preset: str | None) -> list[tuple]:
     return [
         (
             name,
-            params if name in PEERS or "preset" in params else {"preset": preset, **params},
+            params
+            if name in PEERS or name in COMPOSITES or "preset" in params
+            else {"preset": preset, **params},
             label,
         )
         for name, params, label in detectors
@@ -184,7 +186,7 @@ def _expand_entries(entries: list[Any], protocol: str, data_kind: str) -> list[t
             raise ValueError(
                 f"suite detector entry must be a name or a table with 'name': {entry!r}"
             )
-        if name not in PEERS:
+        if name not in PEERS and name not in COMPOSITES:
             name = get_spec(name).name  # validates and normalises the name
         out.append((name, params, label))
     return out

@@ -1,5 +1,5 @@
-"""The ``anomalab`` command line: datasets, detectors, fit, score, bench, report, results,
-reproduce.
+"""The ``anomalab`` command line: datasets, detectors, fit, score, select, bench, report,
+results, reproduce, selection.
 
 Each command group lives in its own module and only parses options, calls the library and
 prints; this module assembles them into ``app`` (the console script ``anomalab``).
@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from anomalab.cli import bench, datasets, detectors, models, reproduce, results
+from anomalab.cli import bench, datasets, detectors, models, reproduce, results, select
 from anomalab.cli.common import parse_params
 from anomalab.cli_errors import DEBUG_FLAG, OneLineErrors
 
@@ -26,6 +26,7 @@ app = typer.Typer(
 app.add_typer(datasets.datasets_app, name="datasets")
 app.add_typer(detectors.detectors_app, name="detectors")
 app.add_typer(results.results_app, name="results")
+app.add_typer(select.selection_app, name="selection")
 
 
 @app.callback()
@@ -40,6 +41,6 @@ def main(
     """anomalab: deep anomaly detection with faithful paper implementations and a benchmark."""
 
 
-for command in (models.fit, models.score, bench.bench, bench.report):
+for command in (models.fit, models.score, select.select, bench.bench, bench.report):
     app.command()(command)
 app.command(help=reproduce.help_text())(reproduce.reproduce)

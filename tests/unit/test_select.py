@@ -1,0 +1,181 @@
+"""anomalab.select: meta-features, the evidence table, both selection modes, budgets, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from anomalab.data import make_task
+from anomalab.ensemble import RankEnsemble
+from anomalab.selection import META_FEATURES, load_evidence, meta_features, select
+from anomalab.selection.choose import choose_on_evidence
+
+
+@pytest.fixture(scope="module")
+def cardio():  # type: ignore[no-untyped-def]
+    return make_task("cardio", "semi_supervised", seed=0, ratio=0.05)
+
+
+def test_meta_features_ignore_feature_scales(cardio) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(0)
+    scale = rng.uniform(0.01, 100.0, cardio.X_train.shape[1])
+    shift = rng.normal(0.0, 50.0, cardio.X_train.shape[1])
+    plain = meta_features(cardio.X_train)
+    rescaled = meta_features(cardio.X_train * scale + shift)
+    assert list(plain) == list(META_FEATURES)
+    for name in META_FEATURES:
+        assert rescaled[name] == pytest.approx(plain[name], rel=1e-6, abs=1e-9), name
+
+
+def test_meta_features_refuse_a_single_row() -> None:
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        meta_features(np.ones((1, 3)))
+
+
+def test_evidence_finds_a_dataset_as_its_own_nearest_and_leaves_it_out() -> None:
+    ev = load_evidence()
+    assert len(ev.datasets) >= 30 and "IForest" in ev.detectors and "SGAE" in ev.detectors
+    meta = ev.datasets.loc["cardio", list(META_FEATURES)].to_dict()
+    near = ev.nearest(meta, 5)
+    assert near.index[0] == "cardio" and near.iloc[0] == pytest.approx(0.0)
+    held_out = ev.without("cardio")
+    assert "cardio" not in held_out.nearest(meta, 5).index
+    assert "cardio" not in set(held_out.results["dataset"])
+
+
+def test_expected_fit_time_grows_with_rows_and_at_least_linearly_beyond_the_evidence() -> None:
+    ev = load_evidence()
+    largest = int(ev.results["n_train"].max())
+    small, big = (
+        ev.expected_fit_seconds("IForest", 1000),
+        ev.expected_fit_seconds("IForest", largest),
+    )
+    beyond = ev.expected_fit_seconds("IForest", 10 * largest)
+    assert small is not None and big is not None and beyond is not None
+    assert small < big and beyond >= 10 * big * 0.999
+    assert ev.expected_fit_seconds("no-such-detector", 1000) is None
+
+
+def test_select_without_labels_chooses_from_the_evidence(cardio) -> None:  # type: ignore[no-untyped-def]
+    result = select(cardio.X_train, random_state=0, exclude=["cardio"], budget_seconds=30)
+    assert result.mode == "evidence" and "cardio" not in result.neighbors
+    assert set(result.choice) <= set(load_evidence().detectors)
+    assert list(result.detector.members) == list(result.choice)
+    scores = result.detector.decision_function(cardio.X_test)
+    assert roc_auc_score(cardio.y_test, scores) > 0.6  # the evaluation is docs/results/select.md
+    ranking = result.ranking
+    assert ranking["auc_roc_mean"].is_monotonic_decreasing
+    assert set(ranking.loc[ranking.status == "chosen", "candidate"]) == set(result.choice)
+
+
+def test_a_tight_budget_keeps_only_quick_detectors(cardio) -> None:  # type: ignore[no-untyped-def]
+    ev = load_evidence()
+    meta = meta_features(cardio.X_train)
+    shape = cardio.X_train.shape
+    roomy = choose_on_evidence(meta, shape, ev.detectors, ev)
+    quick = choose_on_evidence(meta, shape, ev.detectors, ev, seconds_left=0.5)
+    expected = {c: ev.expected_fit_seconds(c, *shape) or 0.0 for c in ev.detectors}
+    assert sum(expected[c] for c in quick.choice) <= 0.5 * 0.8
+    over = quick.ranking[quick.ranking.status == "over budget"]["candidate"]
+    assert len(over) > 0 and all(expected[c] > 0.4 for c in over)
+    assert len(roomy.ranking[roomy.ranking.status == "over budget"]) == 0
+
+
+def test_select_with_labels_ranks_by_cross_validation(cardio) -> None:  # type: ignore[no-untyped-def]
+    y = cardio.y_train
+    assert (y == 1).sum() >= 3
+    result = select(cardio.X_train, y, candidates=["IForest", "PyOD-ECOD"], random_state=0)
+    assert result.mode == "labels"
+    ranking = result.ranking
+    assert list(ranking["candidate"]) == ["IForest", "PyOD-ECOD"] or list(ranking["candidate"]) == [
+        "PyOD-ECOD",
+        "IForest",
+    ]
+    assert ranking["auc_pr_mean"].is_monotonic_decreasing
+    assert ranking.iloc[0]["status"] == "chosen" and result.choice == (ranking.iloc[0].candidate,)
+    assert ranking["won_splits"].sum() >= 1.0 - 1e-9  # every split has a winner
+    assert isinstance(result.detector, RankEnsemble)
+    assert roc_auc_score(cardio.y_test, result.detector.decision_function(cardio.X_test)) > 0.7
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"candidates": ["NoSuchDetector"]}, "unknown detector 'NoSuchDetector'"),
+        ({"candidates": "IForest"}, "non-empty list"),
+        ({"budget_seconds": 0}, "budget_seconds must be a positive number"),
+        ({"candidates": ["DevNet"]}, "the evidence has no results for"),
+    ],
+)
+def test_select_refuses_bad_arguments(cardio, kwargs, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match=message):
+        select(cardio.X_train[:200], **kwargs)
+
+
+def test_select_needs_a_handful_of_labeled_anomalies(cardio) -> None:  # type: ignore[no-untyped-def]
+    y = np.zeros(len(cardio.X_train), dtype=int)
+    y[:2] = 1
+    with pytest.raises(ValueError, match="at least 3 labeled anomalies"):
+        select(cardio.X_train, y)
+
+
+def test_selected_detector_fits_scores_and_saves_its_choice(cardio, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import anomalab
+    from anomalab.selection import SelectedDetector
+
+    det = SelectedDetector(candidates=["IForest", "PyOD-HBOS"], random_state=0)
+    det.fit(cardio.X_train, cardio.y_train)
+    assert det.selection_.mode == "labels" and det.selection_.choice[0] in ("IForest", "PyOD-HBOS")
+    scores = det.decision_function(cardio.X_test)
+    loaded = anomalab.load(det.save(tmp_path / "model"))
+    assert isinstance(loaded, RankEnsemble)
+    np.testing.assert_array_equal(loaded.decision_function(cardio.X_test), scores)
+
+
+def test_a_select_cell_records_its_choice_and_the_suite_matches_the_defaults() -> None:
+    from anomalab.bench.cells import Cell, run_cell
+    from anomalab.bench.suites import load_suite
+    from anomalab.selection.choose import LABELED_CANDIDATES
+
+    cell = Cell(
+        detector="Select",
+        dataset="WBC",
+        protocol="semi_supervised",
+        seed=0,
+        params={"candidates": ["IForest", "PyOD-HBOS"]},
+        protocol_params={"n_labeled": 4},
+    )
+    row = run_cell(cell)
+    assert row["status"] == "ok", row.get("error")
+    assert row["params"]["selected"][0] in ("IForest", "PyOD-HBOS")
+    suite = load_suite("select-labeled")
+    assert [name for name, _, _ in suite.detectors] == ["Select", *LABELED_CANDIDATES]
+
+
+def test_a_large_table_under_a_budget_times_its_choice_first(monkeypatch) -> None:
+    """The evidence says a detector is quick; timed on a pilot sample it is not: it is dropped
+    and the choice is made again without it."""
+    from anomalab.data import load_dataset
+    from anomalab.selection import choose
+
+    data = load_dataset("mammography")  # 11,183 rows: more than twice the pilot's rows
+    ev = load_evidence()
+    real = ev.expected_fit_seconds
+    slow = {"IForest"}
+    monkeypatch.setattr(type(ev), "expected_fit_seconds", lambda self, n, *a: 0.001)
+    original_fit = RankEnsemble.fit
+
+    def fit(self, X, y=None, **kw):  # type: ignore[no-untyped-def]
+        if set(self.members) & slow and len(X) == choose.PILOT_ROWS:
+            import time
+
+            time.sleep(3.0)  # paced like a detector that would take minutes on every row
+        return original_fit(self, X, y, **kw)
+
+    monkeypatch.setattr(RankEnsemble, "fit", fit)
+    result = select(data.X, candidates=["IForest", "PyOD-HBOS"], budget_seconds=20, random_state=0)
+    assert result.choice == ("PyOD-HBOS",)
+    row = result.ranking[result.ranking.candidate == "IForest"].iloc[0]
+    assert row.status == "over budget (pilot)" and row.expected_fit_s > 2.0
+    assert real("IForest", 1000) is not None
