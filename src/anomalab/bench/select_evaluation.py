@@ -180,8 +180,10 @@ def labeled_outcomes(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     (the fixed candidate with the best mean on that dataset); and each fixed candidate's mean
     over the datasets where every entrant finished."""
     ok = frame[frame["status"] == "ok"]
+    seeds = ok.pivot_table(index="dataset", columns="detector", values="seed", aggfunc="nunique")
+    complete = seeds.index[(seeds == len(load_suite(LABELED_SUITE).seeds)).all(axis=1)]
+    ok = ok[ok["dataset"].isin(complete)]
     means = ok.pivot_table(index="dataset", columns="detector", values="auc_roc", aggfunc="mean")
-    means = means.dropna()
     fixed = [c for c in means.columns if c != "Select"]
     rows = []
     for dataset in means.index:
@@ -230,7 +232,7 @@ def labeled_sections(frame: pd.DataFrame, expected: int) -> list[Section]:
     if done < expected:
         head.text(
             f"Not complete: {done} of {expected} cells stored (`{COMMAND} --labeled`); the "
-            "numbers below cover the datasets where every entrant finished."
+            "numbers below cover the datasets where every entrant finished every seed."
         )
     if done == 0:
         return [head]
@@ -247,7 +249,8 @@ def labeled_sections(frame: pd.DataFrame, expected: int) -> list[Section]:
         "- Above every fixed candidate's mean: "
         + ("**holds**." if selected > fixed.iloc[0] else "**does not hold**."),
     ]
-    verdict = Section("Verdict (labels)", level=3, blocks=[("text", "\n".join(lines))])
+    title = "Verdict (labels)" if done >= expected else "Verdict so far (labels, partial)"
+    verdict = Section(title, level=3, blocks=[("text", "\n".join(lines))])
     shown = table.assign(
         auc_roc=[
             f"{m:.3f} ± {s:.3f}" for m, s in zip(table.auc_roc, table.auc_roc_std, strict=True)
