@@ -234,6 +234,16 @@ def labeled_sections(frame: pd.DataFrame, expected: int) -> list[Section]:
             f"Not complete: {done} of {expected} cells stored (`{COMMAND} --labeled`); the "
             "numbers below cover the datasets where every entrant finished every seed."
         )
+    failed = frame[frame["status"] != "ok"]
+    if len(failed):
+        reasons = failed.assign(reason=failed["error"].map(lambda e: str(e).splitlines()[0]))
+        listed = reasons.groupby(["detector", "reason"])["dataset"].agg(
+            lambda d: ", ".join(sorted(set(d)))
+        )
+        head.text(
+            "Failed cells (reported, not hidden; those datasets drop out of the comparison): "
+            + "; ".join(f"{det} on {ds}: {why}" for (det, why), ds in listed.items())
+        )
     if done == 0:
         return [head]
     table, fixed = labeled_outcomes(frame)
