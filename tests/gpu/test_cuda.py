@@ -177,6 +177,8 @@ def test_bench_device_cuda_runs_the_cells_on_the_gpu_under_their_cpu_keys(
     for device in ("cpu", "cuda"):
         out = tmp_path / device
         args = ["bench", "--config", str(config), "--out", str(out), "--device", device]
+        if device == "cuda":  # worker processes, spawned: the parent has asked CUDA already
+            args += ["--jobs", "2", "--threads", "1"]
         result = CliRunner().invoke(app, [*args, "--data-root", str(data_root)])
         assert result.exit_code == 0, result.output
         frame = ResultStore(out / STORE_FILE).frame()

@@ -249,3 +249,17 @@ def test_reproduce_device_needs_cells_to_run(tmp_path: Path) -> None:
     args = ["reproduce", "anorand", "--out", str(tmp_path), "--device", "cpu", "--from-archive"]
     result = runner.invoke(app, args)
     assert result.exit_code == 1 and "--from-archive runs none" in result.output
+
+
+def test_worker_processes_run_off_the_cpu_device_started_fresh(tmp_path: Path, data_root) -> None:
+    """``jobs=2`` with a device other than the CPU: the workers are spawned (a parent that asked
+    CUDA whether it is there cannot fork workers that use it), get the device, keep the keys."""
+    cells = [
+        Cell("AutoEncoder", "WBC", "unsupervised", seed, params={"epochs": 1},
+             protocol_params={"max_rows": 100})
+        for seed in (0, 1)
+    ]  # fmt: skip
+    store = ResultStore(tmp_path / STORE_FILE)
+    summary = run_cells(cells, store, data_root=data_root, jobs=2, threads=1, device="auto")
+    assert (summary.ok, summary.failed) == (2, 0)
+    assert store.keys() == {cell.key for cell in cells}

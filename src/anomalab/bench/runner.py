@@ -7,6 +7,7 @@ store at once, so an interrupted run loses at most the cells in flight.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -144,8 +145,14 @@ def _run_local_pool(
     device: str | None = None,
 ) -> None:
     threads = threads or max(1, (os.cpu_count() or 1) // jobs)
+    # A process that asked CUDA whether it is there (``check_device``) cannot fork workers that
+    # use it ("Cannot re-initialize CUDA in forked subprocess"): off the CPU, workers start fresh.
+    context = multiprocessing.get_context("spawn") if device not in (None, "cpu") else None
     pool = ProcessPoolExecutor(
-        max_workers=jobs, initializer=_worker_init, initargs=(threads, os.getpid())
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_worker_init,
+        initargs=(threads, os.getpid()),
     )
     queue = list(pending)
     running: dict[Future[dict[str, Any]], Cell] = {}
