@@ -1,4 +1,5 @@
-"""Shared fixtures: the real data root (or a skip when it is absent); a process-liveness probe."""
+"""Shared fixtures: the real data root (or a skip when it is absent); a process-liveness probe;
+the ``gpu`` marker's skip on a machine without CUDA."""
 
 from __future__ import annotations
 
@@ -7,6 +8,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``gpu`` skip where CUDA is not available (``pytest -m gpu`` selects them)."""
+    marked = [item for item in items if item.get_closest_marker("gpu") is not None]
+    if not marked:
+        return
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA device (torch.cuda.is_available() is False)")
+    for item in marked:
+        item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

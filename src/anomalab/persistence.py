@@ -17,6 +17,7 @@ from safetensors.torch import load_file
 
 from anomalab._version import __version__
 from anomalab.base import BaseDetector
+from anomalab.nn.runtime import resolve_device
 from anomalab.persistence_checks import (
     ModelFileError,
     check_config,
@@ -57,15 +58,48 @@ def _upgrade_params(
 MAX_MEMBER_DEPTH = 1
 
 
-def load(path: str | Path) -> BaseDetector:
+def load(path: str | Path, device: str | None = None) -> BaseDetector:
     """Load a detector saved with ``detector.save(path)``.
 
     Nothing in the folder is executed: the class must be a registered detector (or one of
     anomalab's own, such as :class:`anomalab.ensemble.RankEnsemble`), and its parameters and
     fitted values are checked before use (:class:`ModelFileError` otherwise). An ensemble's
     members are loaded the same way from its sub-folders.
+
+    ``device`` ('cpu', 'cuda[:n]', 'mps', 'auto'): where the model is put and scores, replacing
+    its saved ``device`` parameter (an error if this machine lacks it). Without it the saved
+    device is used; a model saved on a device this machine lacks (say ``"cuda"`` on a machine
+    without CUDA) loads on the CPU, with a warning. Weights are always read into CPU memory
+    first, so no device is needed to read them. Detectors without a ``device`` parameter (peers,
+    ensembles themselves) ignore it; an ensemble passes it to its members.
     """
-    return _load(Path(path), depth=0)
+    if device is not None:
+        resolve_device(device)
+    return _load(Path(path), depth=0, device=device)
+
+
+def _placed(
+    cls: type[BaseDetector], params: dict[str, Any], device: str | None, folder: Path
+) -> dict[str, Any]:
+    """``params`` with the device the model will run on: ``device`` when given, else the saved
+    one if this machine has it, else ``"cpu"`` (with a warning)."""
+    if "device" not in cls._get_param_names():
+        return params
+    if device is not None:
+        return {**params, "device": device}
+    saved = params.get("device")
+    if saved is None or saved == "cpu":
+        return params
+    try:
+        resolve_device(saved)
+    except ValueError as exc:
+        warnings.warn(
+            f"{folder} was saved for device {saved!r}, which this machine cannot use ({exc}); "
+            "loaded on 'cpu' (anomalab.load(path, device=...) chooses the device)",
+            stacklevel=4,
+        )
+        return {**params, "device": "cpu"}
+    return params
 
 
 def _member_folders(config: dict[str, Any], folder: Path, depth: int) -> list[Path]:
@@ -85,7 +119,7 @@ def _member_folders(config: dict[str, Any], folder: Path, depth: int) -> list[Pa
     return [folder / name for name in names]
 
 
-def _load(folder: Path, depth: int) -> BaseDetector:
+def _load(folder: Path, depth: int, device: str | None = None) -> BaseDetector:
     config_path, weights_path = folder / CONFIG_FILE, folder / WEIGHTS_FILE
     if not folder.is_dir():
         raise FileNotFoundError(f"no saved detector at {folder}: folder does not exist")
@@ -117,6 +151,7 @@ def _load(folder: Path, depth: int) -> BaseDetector:
         ) from None
     cls = resolve_class(config, where)
     params = checked_params(cls, _upgrade_params(cls, dict(config["params"]), version), where)
+    params = _placed(cls, params, device, folder)
     detector = cls(**params)
     for name, value in fitted_values(detector, config["fitted"], tensors, where).items():
         setattr(detector, name, value)
@@ -139,7 +174,7 @@ def _load(folder: Path, depth: int) -> BaseDetector:
             f"{'takes' if restore_members else 'takes no'} members)"
         )
     if restore_members is not None:
-        members = [_load(sub, depth + 1) for sub in member_folders]
+        members = [_load(sub, depth + 1, device) for sub in member_folders]
         try:
             restore_members(members)
         except ValueError as exc:

@@ -119,23 +119,45 @@ def expand_grid(
     return cells
 
 
-def make_entrant(name: str, params: dict[str, Any], seed: int) -> BaseDetector:
+def make_entrant(
+    name: str, params: dict[str, Any], seed: int, device: str | None = None
+) -> BaseDetector:
     """A fresh detector (anomalab registry) or peer adapter, seeded with the cell's seed.
 
     ``params["search"]`` (a mapping parameter -> values) is not passed to the detector: it wraps
     the detector in :class:`anomalab.model_selection.HoldoutSearch`, which picks those values on
-    a stratified hold-out of the training part (needs labeled anomalies)."""
+    a stratified hold-out of the training part (needs labeled anomalies). ``device`` (the run's
+    ``--device``) replaces the ``device`` parameter of a detector that has one (peers and
+    composites have none); it is no cell parameter, so the cell's key does not change."""
     params = dict(params)
     search = params.pop("search", None)
     if name in COMPOSITES:
         detector = COMPOSITES[name](**{"random_state": seed, **params})
     else:
         detector = build_detector(name, params, seed)
+    _place(detector, device)
     if search is None:
         return detector
     from anomalab.model_selection import HoldoutSearch
 
-    return HoldoutSearch(detector, search, random_state=seed)
+    return _place(HoldoutSearch(detector, search, random_state=seed), device)
+
+
+def _place(detector: BaseDetector, device: str | None) -> BaseDetector:
+    """``detector`` with its ``device`` parameter set to ``device`` (if given and it has one)."""
+    if device is not None and "device" in detector.get_params(deep=False):
+        detector.set_params(device=device)
+    return detector
+
+
+def device_used(detector: Any) -> str | None:
+    """The device a fitted entrant's model ran on (``device_``, or that of a hold-out search's
+    refitted winner); None for detectors without one (peers, composites)."""
+    for candidate in (detector, getattr(detector, "best_estimator_", None)):
+        device = getattr(candidate, "device_", None)
+        if device is not None:
+            return str(device)
+    return None
 
 
 def library_versions(detector: str) -> dict[str, str]:
@@ -189,11 +211,17 @@ def failed_row(cell: Cell, exc: BaseException) -> dict[str, Any]:
 
 
 def run_cell(
-    cell: Cell, data_root: str | None = None, tracking: dict[str, str] | None = None
+    cell: Cell,
+    data_root: str | None = None,
+    tracking: dict[str, str] | None = None,
+    device: str | None = None,
 ) -> dict[str, Any]:
     """Run one cell and return its store row; any exception becomes a failed row.
 
     ``tracking`` (``{"uri": ..., "experiment": ...}``) logs the cell to MLflow as well.
+    ``device`` runs the entrant there (:func:`make_entrant`); a model that ran on another device
+    than the CPU records it in the row's ``versions`` (``"device"``), so the rows of CPU runs,
+    before and after the option existed, read alike.
     """
     row = _row(cell)
     detector = None
@@ -207,13 +235,16 @@ def run_cell(
             task = make_task(
                 _dataset(cell.dataset, data_root), cell.protocol, cell.seed, **cell.protocol_params
             )
-            detector = make_entrant(cell.detector, cell.params, cell.seed)
+            detector = make_entrant(cell.detector, cell.params, cell.seed, device)
             start = time.perf_counter()
             if task.X_val is not None and getattr(detector, "supports_validation", False):
                 detector.fit(task.X_train, task.y_train, validation=(task.X_val, task.y_val))
             else:
                 detector.fit(task.X_train, task.y_train)
             row["fit_seconds"] = time.perf_counter() - start
+            used = device_used(detector)
+            if used is not None and used != "cpu":
+                row["versions"] = {**row["versions"], "device": used}
             if hasattr(detector, "best_params_"):  # HoldoutSearch: what the hold-out chose
                 row["params"] = {**row["params"], "selected": detector.best_params_}
             if hasattr(detector, "selection_"):  # Select: the detector(s) it chose
@@ -237,8 +268,11 @@ def run_cell(
 
 
 def run_cell_dict(
-    cell: dict[str, Any], data_root: str | None, tracking: dict[str, str] | None = None
+    cell: dict[str, Any],
+    data_root: str | None,
+    tracking: dict[str, str] | None = None,
+    device: str | None = None,
 ) -> dict[str, Any]:
     """:func:`run_cell` on a cell given as a dict (``dataclasses.asdict``): what a worker process
     or a Dask worker receives."""
-    return run_cell(Cell(**cell), data_root, tracking)
+    return run_cell(Cell(**cell), data_root, tracking, device)

@@ -15,6 +15,7 @@ from typing import Any
 from uuid import uuid4
 
 from anomalab.bench.cells import Cell, failed_row, run_cell_dict
+from anomalab.nn.runtime import DeviceError, check_device
 
 
 def run_on_dask(
@@ -24,8 +25,11 @@ def run_on_dask(
     tracking: dict[str, str] | None,
     record: Callable[[dict[str, Any]], None],
     timeout: str = "30s",
+    device: str | None = None,
 ) -> None:
-    """Submit every pending cell to the scheduler at ``address``; ``record`` each row on return."""
+    """Submit every pending cell to the scheduler at ``address``; ``record`` each row on return.
+    ``device``: where the entrants run, checked on a worker before any cell is submitted
+    (:class:`DeviceError` if that worker lacks it)."""
     try:
         from distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - the dist extra is absent
@@ -35,12 +39,15 @@ def run_on_dask(
     if not pending:
         return
     with Client(address, timeout=timeout, set_as_default=False) as client:
+        if device is not None:
+            _check_device_on_cluster(client, device, address)
         cells = {
             client.submit(
                 run_cell_dict,
                 asdict(cell),
                 root,
                 tracking,
+                device,
                 key=f"cell-{cell.name}-{cell.dataset}-{cell.seed}-{uuid4().hex[:8]}",
                 pure=False,
             ): cell
@@ -58,3 +65,12 @@ def run_on_dask(
         except BaseException:
             client.cancel(list(cells), force=True)
             raise
+
+
+def _check_device_on_cluster(client: Any, device: str, address: str) -> None:
+    """:func:`check_device` run on a worker of the cluster (the workers, not this client, run
+    the cells); a worker that lacks the device is a one-line :class:`DeviceError`."""
+    try:
+        client.submit(check_device, device, pure=False).result()
+    except DeviceError as exc:
+        raise DeviceError(f"on the Dask cluster at {address}: {exc}") from None

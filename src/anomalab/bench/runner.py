@@ -7,6 +7,7 @@ store at once, so an interrupted run loses at most the cells in flight.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -28,6 +29,7 @@ from anomalab.bench.cells import (
 )
 from anomalab.bench.distributed import run_on_dask
 from anomalab.bench.store import ResultStore
+from anomalab.nn.runtime import check_device, parse_device
 
 __all__ = [
     "Cell",
@@ -75,6 +77,7 @@ def run_cells(
     scheduler: str | None = None,
     tracking: dict[str, str] | None = None,
     threads: int | None = None,
+    device: str | None = None,
 ) -> RunSummary:
     """Run the cells not yet stored; each result is written to ``store`` as it finishes.
 
@@ -84,6 +87,8 @@ def run_cells(
     ``tracking`` (``{"uri": ..., "experiment": ...}``) also logs every cell to MLflow.
     ``threads`` sets torch's intra-op threads per cell (default: torch's own in this process,
     cores // jobs in worker processes); 1 avoids oversubscription on a busy machine.
+    ``device`` runs every entrant with a ``device`` parameter there (cell keys stay the same); a
+    device this machine (or a Dask worker) lacks is a :class:`DeviceError` before any cell runs.
     """
     root = str(data_root) if data_root is not None else None
     done = store.keys("ok") if retry_failed else store.keys()
@@ -94,6 +99,10 @@ def run_cells(
             summary.skipped += 1
         else:
             pending.append(cell)
+    if device is not None:
+        parse_device(device)  # a device name wherever the cells run
+        if pending and not scheduler:
+            check_device(device)  # a Dask run checks on a worker (run_on_dask)
     if tracking and pending:
         from anomalab.bench.tracking import ensure_experiment
 
@@ -109,7 +118,7 @@ def run_cells(
             on_result(row, summary)
 
     if scheduler:
-        run_on_dask(pending, scheduler, root, tracking, record)
+        run_on_dask(pending, scheduler, root, tracking, record, device=device)
     elif jobs <= 1:
         import torch
 
@@ -118,11 +127,11 @@ def run_cells(
             torch.set_num_threads(threads)
         try:
             for cell in pending:
-                record(run_cell(cell, root, tracking))
+                record(run_cell(cell, root, tracking, device))
         finally:
             torch.set_num_threads(before)
     else:
-        _run_local_pool(pending, jobs, root, tracking, record, threads)
+        _run_local_pool(pending, jobs, root, tracking, record, threads, device)
     return summary
 
 
@@ -133,10 +142,17 @@ def _run_local_pool(
     tracking: dict[str, str] | None,
     record: Callable[[dict[str, Any]], None],
     threads: int | None = None,
+    device: str | None = None,
 ) -> None:
     threads = threads or max(1, (os.cpu_count() or 1) // jobs)
+    # A process that asked CUDA whether it is there (``check_device``) cannot fork workers that
+    # use it ("Cannot re-initialize CUDA in forked subprocess"): off the CPU, workers start fresh.
+    context = multiprocessing.get_context("spawn") if device not in (None, "cpu") else None
     pool = ProcessPoolExecutor(
-        max_workers=jobs, initializer=_worker_init, initargs=(threads, os.getpid())
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_worker_init,
+        initargs=(threads, os.getpid()),
     )
     queue = list(pending)
     running: dict[Future[dict[str, Any]], Cell] = {}
@@ -144,7 +160,7 @@ def _run_local_pool(
         while queue or running:
             while queue and len(running) < jobs:
                 cell = queue.pop(0)
-                running[pool.submit(run_cell_dict, asdict(cell), root, tracking)] = cell
+                running[pool.submit(run_cell_dict, asdict(cell), root, tracking, device)] = cell
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 cell = running.pop(future)

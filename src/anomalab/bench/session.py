@@ -24,6 +24,7 @@ from anomalab.bench.runner import Cell, RunSummary, run_cells
 from anomalab.bench.store import CSV_FILE, STORE_FILE, ResultStore, StoreError
 from anomalab.bench.suites import Suite, load_suite, suite_from_dict
 from anomalab.data import DataNotFoundError, resolve_data_root
+from anomalab.nn.runtime import DeviceError, check_device, parse_device
 
 #: The suite a request without ``suite`` or ``config`` runs.
 DEFAULT_SUITE = "quick"
@@ -59,6 +60,9 @@ class BenchRequest:
     retry_failed: bool = False
     data_root: Path | None = None
     command: str = "anomalab bench"
+    #: Where every entrant with a ``device`` parameter runs ('cpu', 'cuda[:n]', 'mps', 'auto');
+    #: None keeps each entrant's own. Not part of the cells: their keys stay the same.
+    device: str | None = None
 
     @property
     def overrides_grid(self) -> bool:
@@ -135,6 +139,11 @@ class BenchSession:
             suite = resolve_suite(request, root)
         except (KeyError, ValueError) as exc:
             raise BenchError(str(exc.args[0]) if exc.args else str(exc)) from exc
+        if request.device is not None:
+            try:  # a Dask run's workers, not this machine, need the device (checked in run)
+                (parse_device if request.scheduler else check_device)(request.device)
+            except DeviceError as exc:
+                raise BenchError(f"--device {request.device}: {exc}") from exc
         try:
             request.out.mkdir(parents=True, exist_ok=True)
             store = ResultStore(request.out / STORE_FILE)
@@ -162,6 +171,8 @@ class BenchSession:
         )
         if request.threads:
             execution += f", torch threads {request.threads}"
+        if request.device:
+            execution += f", device {request.device}"
         entry = environment(
             command=request.command,
             suite=self.suite.name,
@@ -184,20 +195,25 @@ class BenchSession:
         self, on_result: Callable[[dict[str, Any], RunSummary], None] | None = None
     ) -> RunSummary:
         """Run the cells not yet stored (``on_result`` sees each row and the counts so far).
-        SIGTERM interrupts like Ctrl-C (``KeyboardInterrupt``); finished cells stay stored."""
+        SIGTERM interrupts like Ctrl-C (``KeyboardInterrupt``); finished cells stay stored. A
+        Dask worker without the requested device is a :class:`BenchError` before any cell."""
         request = self.request
         with _sigterm_interrupts():
-            return run_cells(
-                self.cells,
-                self.store,
-                data_root=self.data_root,
-                jobs=request.jobs,
-                retry_failed=request.retry_failed,
-                on_result=on_result,
-                scheduler=request.scheduler,
-                tracking=self.tracking,
-                threads=request.threads,
-            )
+            try:
+                return run_cells(
+                    self.cells,
+                    self.store,
+                    data_root=self.data_root,
+                    jobs=request.jobs,
+                    retry_failed=request.retry_failed,
+                    on_result=on_result,
+                    scheduler=request.scheduler,
+                    tracking=self.tracking,
+                    threads=request.threads,
+                    device=request.device,
+                )
+            except DeviceError as exc:
+                raise BenchError(f"--device {request.device}: {exc}") from exc
 
     def stored(self) -> int:
         """How many of this run's cells the store holds (e.g. after an interrupt)."""

@@ -69,6 +69,14 @@ def bench(
             help="Dask scheduler address (tcp://HOST:PORT): run the cells on that cluster.",
         ),
     ] = None,
+    device: Annotated[
+        str | None,
+        typer.Option(
+            "--device",
+            help="cpu, cuda[:n], mps or auto: run every torch detector there (peers ignore it; "
+            "cell keys stay the same).",
+        ),
+    ] = None,
     mlflow: Annotated[
         str | None,
         typer.Option(
@@ -116,6 +124,7 @@ def bench(
         retry_failed=retry_failed,
         data_root=data_root,
         command="anomalab " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        device=device,
     )
     try:
         session = BenchSession.open(request)
@@ -134,6 +143,8 @@ def bench(
         fail(str(exc))
     try:
         summary = _run_with_progress(session)
+    except BenchError as exc:  # a Dask worker without --device's device: no cell ran
+        fail(str(exc))
     except KeyboardInterrupt:
         err.print(
             f"[yellow]interrupted:[/] {session.stored()} of {len(session.cells)} cells are stored "

@@ -41,6 +41,14 @@ def reproduce(
         str | None,
         typer.Option("--scheduler", help="Dask scheduler address (tcp://HOST:PORT)."),
     ] = None,
+    device: Annotated[
+        str | None,
+        typer.Option(
+            "--device",
+            help="cpu, cuda[:n], mps or auto: run every torch detector there (peers ignore it; "
+            "cell keys stay the same).",
+        ),
+    ] = None,
     from_archive: Annotated[
         bool,
         typer.Option(
@@ -78,6 +86,7 @@ def reproduce(
         jobs=jobs,
         scheduler=scheduler,
         data_root=data_root,
+        device=device,
     )
     try:
         result = run(request, say=lambda line: console.print(line, highlight=False))

@@ -1,7 +1,14 @@
 """Torch building blocks: network factories, the training loop, seeding and devices."""
 
 from anomalab.nn.blocks import conv_decoder, conv_encoder, mlp
-from anomalab.nn.runtime import resolve_device, resolve_seed, seeded
+from anomalab.nn.runtime import (
+    DeviceError,
+    check_device,
+    parse_device,
+    resolve_device,
+    resolve_seed,
+    seeded,
+)
 from anomalab.nn.training import (
     TrainHistory,
     epoch_hook,
@@ -12,12 +19,15 @@ from anomalab.nn.training import (
 )
 
 __all__ = [
+    "DeviceError",
     "TrainHistory",
+    "check_device",
     "conv_decoder",
     "conv_encoder",
     "epoch_hook",
     "make_optimizer",
     "mlp",
+    "parse_device",
     "predict_in_chunks",
     "resolve_device",
     "resolve_seed",

@@ -39,40 +39,62 @@ def seeded(seed: int, device: torch.device | None = None) -> Iterator[torch.Gene
         yield generator
 
 
-def resolve_device(device: str | torch.device | None = "cpu") -> torch.device:
-    """'auto' | 'cpu' | 'cuda[:n]' | 'mps' -> torch.device, with a clear error if unavailable."""
+class DeviceError(ValueError):
+    """A device that is not a device name, or that this machine does not have."""
+
+
+def parse_device(device: str | torch.device | None = "cpu") -> torch.device | None:
+    """The device ``device`` names ('cpu', 'cuda[:n]', 'mps'; None for 'auto'), checked as a name
+    only: whether this machine has it is :func:`resolve_device`'s question."""
     if device is None:
-        device = "cpu"
+        return torch.device("cpu")
     if isinstance(device, torch.device):
         device = str(device)
     if not isinstance(device, str):
-        raise TypeError(
+        raise DeviceError(
             f"device must be a string like 'cpu', 'cuda:0', 'mps' or 'auto', got {device!r}"
         )
     if device == "auto":
+        return None
+    try:
+        dev = torch.device(device)
+    except RuntimeError as exc:
+        raise DeviceError(
+            f"unknown device {device!r}: use 'auto', 'cpu', 'cuda[:n]' or 'mps'"
+        ) from exc
+    if dev.type not in ("cpu", "cuda", "mps"):
+        raise DeviceError(f"unsupported device {device!r}: use 'auto', 'cpu', 'cuda[:n]' or 'mps'")
+    return dev
+
+
+def resolve_device(device: str | torch.device | None = "cpu") -> torch.device:
+    """'auto' | 'cpu' | 'cuda[:n]' | 'mps' -> torch.device, with a clear error
+    (:class:`DeviceError`, a ``ValueError``) if this machine does not have it."""
+    dev = parse_device(device)
+    if dev is None:  # auto
         if torch.cuda.is_available():
             return torch.device("cuda")
         if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    try:
-        dev = torch.device(device)
-    except RuntimeError as exc:
-        raise ValueError(
-            f"unknown device {device!r}: use 'auto', 'cpu', 'cuda[:n]' or 'mps'"
-        ) from exc
     if dev.type == "cuda":
         if not torch.cuda.is_available():
-            raise ValueError(
-                f"device {device!r} requested but CUDA is not available on this machine"
+            raise DeviceError(
+                f"device {str(device)!r} requested but CUDA is not available on this machine"
             )
         if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ValueError(
-                f"device {device!r} requested but only {torch.cuda.device_count()} CUDA devices exist"
+            raise DeviceError(
+                f"device {str(device)!r} requested but only {torch.cuda.device_count()} CUDA "
+                "devices exist"
             )
     elif dev.type == "mps":
         if not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-            raise ValueError("device 'mps' requested but MPS is not available on this machine")
-    elif dev.type != "cpu":
-        raise ValueError(f"unsupported device {device!r}: use 'auto', 'cpu', 'cuda[:n]' or 'mps'")
+            raise DeviceError("device 'mps' requested but MPS is not available on this machine")
     return dev
+
+
+def check_device(device: str) -> str:
+    """``device`` if this machine has it (:class:`DeviceError` otherwise); the check a run makes
+    before its first cell, here or on each kind of worker."""
+    resolve_device(device)
+    return device

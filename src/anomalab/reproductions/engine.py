@@ -14,6 +14,7 @@ import pandas as pd
 from anomalab.bench import atomic
 from anomalab.bench.document import Section, figures_of, to_html, to_markdown
 from anomalab.data import resolve_data_root
+from anomalab.nn.runtime import DeviceError, check_device, parse_device
 from anomalab.reproductions import sections as _registered  # noqa: F401 (registers them)
 from anomalab.reproductions.archive import archive_folder
 from anomalab.reproductions.context import Context
@@ -45,6 +46,8 @@ class ReproduceRequest:
     jobs: int = 1
     scheduler: str | None = None
     data_root: Path | None = None
+    #: Where every entrant with a ``device`` parameter runs (not part of the cells' keys).
+    device: str | None = None
 
 
 @dataclass
@@ -184,6 +187,13 @@ def reproduce(
     names = _selected(spec, request.parts)
     if request.archive is not None and not request.from_archive:
         raise ValueError("--archive names the cells to restore: it needs --from-archive")
+    if request.device is not None:
+        if request.from_archive:
+            raise ValueError("--device says where cells run: --from-archive runs none")
+        try:  # a Dask run's workers, not this machine, need the device
+            (parse_device if request.scheduler else check_device)(request.device)
+        except DeviceError as exc:
+            raise DeviceError(f"--device {request.device}: {exc}") from None
     if request.out is None and not REPORTS.is_dir():
         raise ValueError(f"no {REPORTS} folder here (not a checkout's root): pass --out DIR")
     out_dir = request.out if request.out is not None else REPORTS
@@ -205,6 +215,7 @@ def reproduce(
                 jobs=request.jobs,
                 scheduler=request.scheduler,
                 say=say,
+                device=request.device,
             )
     ctx = Context(spec, frames, out_dir, from_archive=request.from_archive, data_root=root)
     return write(ctx, render(ctx))

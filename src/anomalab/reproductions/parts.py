@@ -60,9 +60,10 @@ def run_part(
     jobs: int = 1,
     scheduler: str | None = None,
     say: Callable[[str], None] = lambda _: None,
+    device: str | None = None,
 ) -> pd.DataFrame:
-    """Run the part's cells not yet stored (``jobs`` processes, or a Dask ``scheduler``) and
-    return the rows of all its cells."""
+    """Run the part's cells not yet stored (``jobs`` processes, or a Dask ``scheduler``; every
+    entrant with a ``device`` parameter on ``device``) and return the rows of all its cells."""
     cells = part_cells(part, paper_runs, data_root)
     store = store_of(part, paper_runs)
     say(f"{part.name} ({part.store}): {len(cells)} cells")
@@ -75,7 +76,13 @@ def run_part(
         )
 
     summary = run_cells(
-        cells, store, data_root=data_root, jobs=jobs, scheduler=scheduler, on_result=progress
+        cells,
+        store,
+        data_root=data_root,
+        jobs=jobs,
+        scheduler=scheduler,
+        on_result=progress,
+        device=device,
     )
     return store.frame(summary.keys)
 
