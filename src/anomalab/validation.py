@@ -83,7 +83,7 @@ def check_finite(arr: np.ndarray, *, name: str = "X", dtype: Any = None) -> None
     """Raise ``ValueError`` for NaN / infinity, or for values outside ``dtype``'s range, scanning
     ``arr`` in blocks of rows (no full-size temporary)."""
     limit = float(np.finfo(dtype).max) if dtype is not None else None
-    if limit is not None and np.finfo(arr.dtype).max <= limit:
+    if limit is not None and float(np.finfo(arr.dtype).max) <= limit:
         limit = None  # arr's own type cannot hold larger values
     step = max(1, SCAN_ROWS * 64 // max(1, int(np.prod(arr.shape[1:]))))
     for start in range(0, arr.shape[0], step):
