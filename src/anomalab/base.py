@@ -230,8 +230,7 @@ class BaseDetector(Explainable, BaseEstimator):
         """Scores of validated ``X`` (higher = more anomalous)."""
 
     def _training_scores(self, X: np.ndarray) -> np.ndarray:
-        """Scores of the training rows ``X`` right after ``_fit`` (``decision_scores_``): the same
-        as ``_score(X)``; a subclass that already holds them may return them without rescoring."""
+        """``decision_scores_`` after ``_fit``: ``_score(X)``, or the same values held already."""
         return self._score(X)
 
     def _auto_threshold(self) -> float:
@@ -293,16 +292,8 @@ class BaseDetector(Explainable, BaseEstimator):
         return np.random.default_rng(seed)
 
     def _persisted_attributes(self) -> Sequence[str]:
-        base = (
-            "n_features_in_",
-            "input_shape_",
-            "decision_scores_",
-            "threshold_",
-            "labels_",
-            "effective_params_",
-            "feature_median_",
-        )
-        return (*base, *self.fitted_state)
+        base = ("n_features_in_", "input_shape_", "decision_scores_", "threshold_", "labels_")
+        return (*base, "effective_params_", "feature_median_", *self.fitted_state)
 
     def _restore(self, tensors: dict[str, torch.Tensor]) -> None:
         """Rebuild fitted internals after the persisted attributes were set (hook for torch)."""
