@@ -229,10 +229,16 @@ def labeled_sections(frame: pd.DataFrame, expected: int) -> list[Section]:
         ],
     )
     done = int((frame["status"] == "ok").sum()) if len(frame) else 0
-    if done < expected:
+    stored = len(frame)
+    if stored < expected:
         head.text(
-            f"Not complete: {done} of {expected} cells stored (`{COMMAND} --labeled`); the "
+            f"Not complete: {stored} of {expected} cells stored (`{COMMAND} --labeled`); the "
             "numbers below cover the datasets where every entrant finished every seed."
+        )
+    else:
+        head.text(
+            f"Every cell ran: {done} of {expected} ok; the numbers below cover the datasets "
+            "where every entrant finished every seed."
         )
     failed = frame[frame["status"] != "ok"]
     if len(failed):
@@ -259,7 +265,7 @@ def labeled_sections(frame: pd.DataFrame, expected: int) -> list[Section]:
         "- Above every fixed candidate's mean: "
         + ("**holds**." if selected > fixed.iloc[0] else "**does not hold**."),
     ]
-    title = "Verdict (labels)" if done >= expected else "Verdict so far (labels, partial)"
+    title = "Verdict (labels)" if stored >= expected else "Verdict so far (labels, partial)"
     verdict = Section(title, level=3, blocks=[("text", "\n".join(lines))])
     shown = table.assign(
         auc_roc=[
