@@ -44,3 +44,19 @@ def test_only_default_entrants_count_as_evidence() -> None:
     )
     kept = default_entrant_rows(frame, ["cardio"])
     assert list(kept["detector"]) == ["SGAE", "IForest"]
+
+
+def test_cells_outside_the_suite_do_not_count(tmp_path: Path) -> None:
+    """A store also holds cells of a detector's earlier (or later) recommended revision, with the
+    same params but another key: only the suite's own cells count."""
+    from anomalab.bench.store import STORE_FILE, ResultStore
+
+    runs = tmp_path / "runs"
+    for store in DEFAULT_STORES:
+        restore_stores(ARCHIVE / store, runs / store)
+    unsupervised = ResultStore(runs / "recommended" / "unsupervised" / STORE_FILE)
+    row = unsupervised.frame().query("detector == 'DAGMM' and dataset == 'cardio'").iloc[0]
+    stray = {**row.to_dict(), "cell_key": "0" * 40, "auc_roc": 0.0, "auc_pr": 0.0}
+    unsupervised.add(stray)
+    written = build_evidence(runs, tmp_path / "evidence")
+    assert written[1].read_text() == (SHIPPED / RESULTS_FILE).read_text()

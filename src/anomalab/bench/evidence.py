@@ -12,7 +12,7 @@ detectors were fitted on.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -21,11 +21,13 @@ from anomalab.bench.store import STORE_FILE, ResultStore
 from anomalab.selection.evidence import DATASETS_FILE, RANKING_PROTOCOL, RESULTS_FILE
 from anomalab.selection.meta import META_FEATURES, meta_features
 
-#: The archived stores the shipped evidence is built from (under ``runs/``).
-DEFAULT_STORES = (
-    "recommended/unsupervised",  # adbench-unsup: recommended presets and peers, 3 seeds
-    "recommended/recommended-confirm-semi",  # DevNet / AnoRand with 5 % labels: fit times
-)
+#: The archived stores the shipped evidence is built from (under ``runs/``), each with the suite
+#: whose cells it takes: a store also holds other suites' cells, and cells of a detector's
+#: earlier recommended revision, which only the cell key tells apart.
+DEFAULT_STORES = {
+    "recommended/unsupervised": "adbench-unsup",  # recommended presets and peers, 3 seeds
+    "recommended/recommended-confirm-semi": "recommended-confirm-semi",  # 5 % labels: fit times
+}
 
 
 def package_evidence_folder() -> Path:
@@ -63,20 +65,23 @@ def summarise(cells: pd.DataFrame) -> pd.DataFrame:
 def build_evidence(
     runs: str | Path,
     out: str | Path | None = None,
-    stores: Sequence[str] = DEFAULT_STORES,
+    stores: Mapping[str, str] = DEFAULT_STORES,
     data_root: str | None = None,
 ) -> tuple[Path, Path]:
     """Write ``datasets.csv`` and ``results.csv`` into ``out`` (default: the package's evidence
-    folder) from the ``stores`` under ``runs``; return their paths."""
+    folder) from the ``stores`` under ``runs`` (store -> the suite whose cells count); return
+    their paths."""
+    from anomalab.bench.suites import load_suite
     from anomalab.data import catalog, load_dataset, make_task
 
     adbench = [i.name for i in catalog(data_root).values() if i.group == "adbench"]
     frames = []
-    for name in stores:
+    for name, suite in stores.items():
         path = Path(runs) / name / STORE_FILE
         if not path.exists():
             raise FileNotFoundError(f"no results store at {path} (run `anomalab results restore`)")
-        frames.append(default_entrant_rows(ResultStore(path).frame(), adbench))
+        keys = [cell.key for cell in load_suite(suite, data_root).cells()]
+        frames.append(default_entrant_rows(ResultStore(path).frame(keys), adbench))
     cells = pd.concat(frames, ignore_index=True)
     ranked = cells[cells["protocol"] == RANKING_PROTOCOL]
     if ranked.empty:
