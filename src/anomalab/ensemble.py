@@ -33,10 +33,15 @@ def rank_positions(reference: np.ndarray, scores: np.ndarray) -> np.ndarray:
     if n == 1 or reference[-1] == reference[0]:
         return (scores > reference[0]).astype(np.float64)
     grid = np.linspace(0.0, 1.0, n)
-    positions = np.interp(scores, reference, grid)
+    with np.errstate(all="ignore"):  # reference gaps near 0 (denormals): steep, not undefined
+        positions = np.interp(scores, reference, grid)
+    positions = np.clip(np.nan_to_num(positions, nan=1.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
     span = reference[-1] - reference[0]
-    positions = np.where(scores > reference[-1], 1.0 + (scores - reference[-1]) / span, positions)
-    return np.where(scores < reference[0], (scores - reference[0]) / span, positions)
+    with np.errstate(over="ignore"):  # a span near 0: beyond-range steps capped, order kept
+        above = np.minimum((scores - reference[-1]) / span, np.finfo(np.float64).max)
+        below = np.maximum((scores - reference[0]) / span, -np.finfo(np.float64).max)
+    positions = np.where(scores > reference[-1], 1.0 + above, positions)
+    return np.where(scores < reference[0], below, positions)
 
 
 class RankEnsemble(BaseDetector):
