@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from anomalab.cli.common import DataRoot, console, err, parse_params, split_list
+from anomalab.cli.common import CellDevice, DataRoot, console, err, parse_params, split_list
 from anomalab.cli_errors import fail, print_warning
 
 if TYPE_CHECKING:
@@ -69,14 +69,7 @@ def bench(
             help="Dask scheduler address (tcp://HOST:PORT): run the cells on that cluster.",
         ),
     ] = None,
-    device: Annotated[
-        str | None,
-        typer.Option(
-            "--device",
-            help="cpu, cuda[:n], mps or auto: run every torch detector there (peers ignore it; "
-            "cell keys stay the same).",
-        ),
-    ] = None,
+    device: CellDevice = None,
     mlflow: Annotated[
         str | None,
         typer.Option(

@@ -23,6 +23,16 @@ DataRoot = Annotated[
     ),
 ]
 
+#: ``--device`` of the commands that run benchmark cells (bench, reproduce).
+CellDevice = Annotated[
+    str | None,
+    typer.Option(
+        "--device",
+        help="cpu, cuda[:n], mps or auto: run every torch detector there (peers ignore it; "
+        "cell keys stay the same).",
+    ),
+]
+
 
 def parse_params(pairs: list[str] | None) -> dict[str, Any]:
     """``key=value`` pairs; values parsed as JSON when possible (numbers, lists, true, null)."""

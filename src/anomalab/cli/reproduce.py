@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from anomalab.cli.common import DataRoot, console, split_list
+from anomalab.cli.common import CellDevice, DataRoot, console, split_list
 from anomalab.cli_errors import fail, print_warning
 
 
@@ -41,14 +41,7 @@ def reproduce(
         str | None,
         typer.Option("--scheduler", help="Dask scheduler address (tcp://HOST:PORT)."),
     ] = None,
-    device: Annotated[
-        str | None,
-        typer.Option(
-            "--device",
-            help="cpu, cuda[:n], mps or auto: run every torch detector there (peers ignore it; "
-            "cell keys stay the same).",
-        ),
-    ] = None,
+    device: CellDevice = None,
     from_archive: Annotated[
         bool,
         typer.Option(
