@@ -25,6 +25,7 @@ from anomalab.bench.runner import run_cells
 from anomalab.bench.store import ResultStore
 from anomalab.bench.suites import ROUND2_GROUPS, adbench_halves, load_suite, round2_halves
 from anomalab.bench.targets import published_name, published_table
+from anomalab.registry import get_spec
 
 RUNS = Path("runs/recommended")
 DOC = Path("docs/results/recommended.md")
@@ -64,6 +65,8 @@ STORES = {
     "recommended-round2-dev": "recommended-dev",
     "recommended-round2-confirm": "unsupervised",
 }
+#: Round-1 rules that round 2 dropped, and the (detector, recommended revision) that drops it.
+ROUND1_DROPPED_IN = {"DAGMM and SG-DAGMM host: z-scored inputs (round 1)": ("DAGMM", 2)}
 #: Round 2's rules, each as (detector deciding it, the rung with the rule, the rung without it);
 #: a rule is kept where its AUC-ROC gain exceeds the std over seeds of that gain and its AUC-PR
 #: gain is not negative (the decision rule fixed in suite recommended-round2-dev).
@@ -478,6 +481,24 @@ def seed_gain(df: pd.DataFrame, new: str, old: str) -> tuple[float, float]:
     return float(by_seed.mean()), float(by_seed.std())
 
 
+def recorded_revision(suite: str, label: str) -> int | None:
+    """The recommended-preset revision that the suite's entrant ``label`` pins (its cells record
+    that revision, not the code's), or None where it runs the code's current one."""
+    pins = {c.params.get("preset_revision") for c in load_suite(suite).cells() if c.name == label}
+    pins.discard(None)
+    return int(pins.pop()) if pins else None
+
+
+def revision_note(suite: str, label: str, detector: str) -> str:
+    """ " (cells of revision R; the preset is now at revision S)" where ``label`` pins an older
+    revision than ``detector``'s recommended preset is at, else ""."""
+    pinned = recorded_revision(suite, label)
+    current = get_spec(detector).cls.recommended_revision
+    if pinned is None or pinned == current:
+        return ""
+    return f" (development cells of revision {pinned}; confirmation of revision {current})"
+
+
 def reversal_section(frames: dict[str, pd.DataFrame]) -> list[str]:
     """Paper against recommended preset: the gain the development half showed, and the gain
     the confirmation half gave, per detector."""
@@ -505,8 +526,9 @@ def reversal_section(frames: dict[str, pd.DataFrame]) -> list[str]:
         c_mean, c_std = seed_gain(conf, name, paper_conf)
         worse = (mc[paper_conf] - mc[name]).sort_values(ascending=False)
         worse = worse[worse > 0.1]
+        note = revision_note("recommended-dev", rec_dev, name)
         out.append(
-            f"| {name} | {d_mean:+.3f} ± {d_std:.3f} | {c_mean:+.3f} ± {c_std:.3f} | "
+            f"| {name}{note} | {d_mean:+.3f} ± {d_std:.3f} | {c_mean:+.3f} ± {c_std:.3f} | "
             + (
                 ", ".join(
                     f"{d} ({mc.loc[d, paper_conf]:.3f} vs {mc.loc[d, name]:.3f})"
@@ -607,7 +629,17 @@ def round2_section(frames: dict[str, pd.DataFrame]) -> list[str]:
             f"AUC-PR gain {prg:+.3f}: **{'kept' if kept else 'dropped'}**"
         )
         if not kept and rule.endswith("(round 1)"):
-            pending.append(rule)
+            applied = ROUND1_DROPPED_IN.get(rule)
+            if applied is None or get_spec(applied[0]).cls.recommended_revision < applied[1]:
+                pending.append(rule)
+            else:
+                out.append(
+                    f"  - Applied: {applied[0]}'s recommended preset dropped it in revision "
+                    f"{applied[1]} (`recommended_revision`). The development tables keep the "
+                    f"revision-{applied[1] - 1} cells this decision was made on (their entries "
+                    f"pin `preset_revision = {applied[1] - 1}`); the confirmation, full and "
+                    "quick tables are re-run under the new revision."
+                )
     if pending:
         out += [
             "",

@@ -130,6 +130,55 @@ def test_cell_keys_leave_the_paper_preset_out() -> None:
     assert pinned.key == hashlib.sha1(legacy.encode()).hexdigest()
 
 
+def test_a_cell_can_pin_the_preset_revision_it_records(tmp_path) -> None:
+    """A development table keeps the cells its decisions were made on: a cell pinning an older
+    revision of a recommended preset has that revision's key, is read from a store, and is
+    refused (one line, nothing stored) when it would have to run under another revision."""
+    import hashlib
+
+    from anomalab.bench.runner import run_cells
+    from anomalab.bench.store import ResultStore
+    from anomalab.registry import get_spec
+
+    current = get_spec("SGDAGMM").cls.recommended_revision
+    assert current >= 2  # revision 2: inputs as given
+    base = {"detector": "SGDAGMM", "dataset": "WBC", "protocol": "unsupervised", "seed": 0}
+    now = Cell(**base, params={})
+    same = Cell(**base, params={"preset_revision": current})
+    first = Cell(**base, params={"preset_revision": 1})
+    assert same.key == now.key and first.key != now.key
+    legacy = json.dumps(
+        {
+            "detector": "SGDAGMM",
+            "params": {"preset": "recommended"},
+            "dataset": "WBC",
+            "protocol": "unsupervised",
+            "protocol_params": {},
+            "seed": 0,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    assert first.key == hashlib.sha1(legacy.encode()).hexdigest()  # revision 1's own key
+    store = ResultStore(tmp_path / "results.sqlite")
+    with pytest.raises(ValueError, match="records revision 1 of SGDAGMM's recommended preset"):
+        run_cells([first], store)
+    assert store.keys() == set()
+    store.add(
+        {
+            "cell_key": first.key,
+            "detector": "SGDAGMM",
+            "dataset": "WBC",
+            "seed": 0,
+            "status": "ok",
+            "params": "{}",
+            "protocol": "unsupervised",
+            "protocol_params": "{}",
+        }
+    )
+    assert run_cells([first], store).skipped == 1  # stored: read, not run
+
+
 def test_paper_suites_pin_the_paper_preset() -> None:
     for name in (
         "sgae-paper",

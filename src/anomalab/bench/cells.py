@@ -75,7 +75,12 @@ def key_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
     """``params`` as a cell key reads them: a registered detector's preset made explicit (a cell
     that names none runs the class default), except ``"paper"``, which the key leaves out -- every
     cell stored before presets existed ran the paper's settings, and its key stays valid. A
-    recommended preset past its first revision adds ``preset_revision`` (its rules changed)."""
+    recommended preset past its first revision adds ``preset_revision`` (its rules changed).
+
+    A cell may pin ``preset_revision`` itself: it then records a recommended preset as it was at
+    that revision (a development table keeps the cells its decisions were made on). Its key is
+    that revision's; such a cell can be read from a store, not run by code at another revision
+    (:func:`check_runnable`)."""
     if detector in PEERS or detector in COMPOSITES:
         return params
     cls = get_spec(detector).cls
@@ -84,11 +89,36 @@ def key_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
         return params
     out = dict(params)
     preset = out.pop("preset", default.default)
+    revision = int(out.pop("preset_revision", cls.recommended_revision))
     if preset != "paper":
         out["preset"] = preset
-        if cls.recommended_revision > 1:
-            out["preset_revision"] = cls.recommended_revision
+        if revision > 1:
+            out["preset_revision"] = revision
     return out
+
+
+def pinned_revision_mismatch(cell: Cell) -> str | None:
+    """Why ``cell`` cannot run here (it pins a recommended-preset revision that this code's
+    detector is not at), or None."""
+    pinned = cell.params.get("preset_revision")
+    if pinned is None or cell.detector in PEERS or cell.detector in COMPOSITES:
+        return None
+    current = get_spec(cell.detector).cls.recommended_revision
+    if int(pinned) == current:
+        return None
+    return (
+        f"cell {cell.name!r} on {cell.dataset!r} (seed {cell.seed}) records revision {pinned} of "
+        f"{cell.detector}'s recommended preset, and this code is at revision {current}: it can "
+        "be read from a store (anomalab results restore), not run"
+    )
+
+
+def check_runnable(cells: Iterable[Cell]) -> None:
+    """Refuse, in one line, cells that this code cannot run as their key says."""
+    for cell in cells:
+        reason = pinned_revision_mismatch(cell)
+        if reason is not None:
+            raise ValueError(reason)
 
 
 def expand_grid(
@@ -131,6 +161,7 @@ def make_entrant(
     composites have none); it is no cell parameter, so the cell's key does not change."""
     params = dict(params)
     search = params.pop("search", None)
+    params.pop("preset_revision", None)  # a key field (checked by check_runnable)
     if name in COMPOSITES:
         detector = COMPOSITES[name](**{"random_state": seed, **params})
     else:

@@ -19,6 +19,7 @@ import numpy as np
 
 from anomalab.bench.cells import (
     Cell,
+    check_runnable,
     expand_grid,
     failed_row,
     key_params,
@@ -99,6 +100,7 @@ def run_cells(
             summary.skipped += 1
         else:
             pending.append(cell)
+    check_runnable(pending)
     if device is not None:
         parse_device(device)  # a device name wherever the cells run
         if pending and not scheduler:
