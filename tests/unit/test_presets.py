@@ -230,3 +230,30 @@ def test_budget_epochs_is_a_step_minimum() -> None:
     assert budget_epochs(100, 1281, 256, 2000) == 334  # six steps an epoch
     assert budget_epochs(100, 100_000, 256, 2000) == 100  # epochs already exceed the minimum
     assert budget_epochs(50, 10, 256, 0) == 50
+
+
+def test_ensemble_cells_are_keyed_by_their_members_preset_revisions(monkeypatch) -> None:
+    """An ensemble's cells must not be reused when a member's recommended preset changes: a
+    member off the revision its stored cells ran with re-keys the cell; paper-preset members and
+    peers do not."""
+    from anomalab.bench.cells import key_params
+    from anomalab.registry import get_spec
+
+    def key(members: list[str], member_params: dict | None = None) -> str:
+        params = {"members": members, **({"member_params": member_params} if member_params else {})}
+        return Cell("RankEnsemble", "WBC", "unsupervised", 0, params).key
+
+    assert key_params("RankEnsemble", {"members": ["IForest", "SGAE"]}) == {
+        "members": ["IForest", "SGAE"]
+    }  # SGAE at its stored cells' revision: the key of every stored ensemble cell holds
+    plain = key(["IForest", "AutoEncoder"])
+    assert key_params("RankEnsemble", {"members": ["SGDAGMM", "IForest"]})["member_revisions"] == {
+        "SGDAGMM": get_spec("SGDAGMM").cls.recommended_revision
+    }
+    paper = {"SGDAGMM": {"preset": "paper"}}
+    assert "member_revisions" not in key_params(
+        "RankEnsemble", {"members": ["SGDAGMM"], "member_params": paper}
+    )
+    cls = get_spec("AutoEncoder").cls
+    monkeypatch.setattr(cls, "recommended_revision", cls.recommended_revision + 1)
+    assert key(["IForest", "AutoEncoder"]) != plain

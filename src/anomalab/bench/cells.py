@@ -81,6 +81,9 @@ def key_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
     that revision (a development table keeps the cells its decisions were made on). Its key is
     that revision's; such a cell can be read from a store, not run by code at another revision
     (:func:`check_runnable`)."""
+    if detector == "RankEnsemble":
+        revisions = member_revisions(params)
+        return {**params, "member_revisions": revisions} if revisions else params
     if detector in PEERS or detector in COMPOSITES:
         return params
     cls = get_spec(detector).cls
@@ -94,6 +97,31 @@ def key_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
         out["preset"] = preset
         if revision > 1:
             out["preset_revision"] = revision
+    return out
+
+
+#: The recommended-preset revisions that every ensemble cell stored before members' revisions
+#: entered the keys ran with (detectors not listed: 1). A member whose revision differs from its
+#: entry here re-keys the ensemble's cells, so that a changed preset never reuses stale cells.
+COMPOSITE_REVISION_BASE = {"AutoEncoder": 3, "SGAE": 2, "AnoRand": 2}
+
+
+def member_revisions(params: dict[str, Any]) -> dict[str, int]:
+    """The recommended-preset revisions of a :class:`RankEnsemble` cell's members that differ
+    from :data:`COMPOSITE_REVISION_BASE` (members on the paper preset and peers have none)."""
+    out = {}
+    member_params = params.get("member_params") or {}
+    for name in params.get("members", ()):
+        if name in PEERS:
+            continue
+        cls = get_spec(name).cls
+        default = inspect.signature(cls.__init__).parameters.get("preset")
+        own = member_params.get(name) or {}
+        if default is None or own.get("preset", default.default) == "paper":
+            continue
+        revision = cls.recommended_revision
+        if revision != COMPOSITE_REVISION_BASE.get(name, 1):
+            out[name] = revision
     return out
 
 
