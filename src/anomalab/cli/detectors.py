@@ -28,5 +28,5 @@ def detectors_list() -> None:
     for name, peer in PEERS.items():
         version = peer.version()
         source = f"{peer.library} {version}" if version else f"{peer.library} (not installed)"
-        table.add_row(name, source, peer.supervision, "tabular", "peer adapter")
+        table.add_row(name, source, peer.supervision, "tabular,image", "peer adapter")
     console.print(table)

@@ -3,10 +3,13 @@
 scikit-learn's ``IsolationForest``, ``LocalOutlierFactor`` and ``OneClassSVM`` are always available;
 PyOD's classic detectors (IForest, ECOD, COPOD, KNN, LOF, OCSVM, PCA, HBOS) and deep ones (DeepSVDD,
 AutoEncoder) join when the optional ``peers`` extra is installed, DeepOD's weakly-supervised ones
-with ``make peers`` (:mod:`anomalab.peers.deepod`). Adapters follow the anomalab contract for fit /
-score / threshold / save (so the benchmark runner and ``anomalab.load`` treat every entrant alike)
-but are not in the detector registry. A saved adapter holds its training rows, not the peer
-library's object: ``anomalab.load`` refits the peer from them with the fit's seed.
+with ``make peers`` (:mod:`anomalab.peers.deepod`). ``PCA-Reconstruction`` scores scikit-learn's
+PCA by its squared reconstruction error (:mod:`anomalab.peers.reconstruction`). Adapters follow the
+anomalab contract for fit / score / threshold / save (so the benchmark runner and ``anomalab.load``
+treat every entrant alike) but are not in the detector registry. A saved adapter holds its training
+rows, not the peer library's object: ``anomalab.load`` refits the peer from them with the fit's
+seed. Images (``(N, H, W)`` or ``(N, C, H, W)``) reach the peer flattened, one row of pixels per
+image, so every peer is also a raw-pixel baseline for the image protocols.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import numpy as np
 
 from anomalab.base import BaseDetector
 from anomalab.peers.deepod import deepod, pyod_devnet
+from anomalab.peers.reconstruction import pca_reconstruction
+from anomalab.validation import check_array
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,11 @@ class PeerAdapter(BaseDetector):
     ``anomalab.load`` refits the peer from them, deterministically (the same scores as the saved
     model; a warning if the refitted peer scores its training rows differently, e.g. under another
     library version); loading takes as long as the fit did and needs the peer's library.
+
+    Images: ``(N, H, W)`` or ``(N, C, H, W)`` arrays are flattened to rows of ``C*H*W`` pixels in
+    (C, H, W) order, values as given (no rescaling: the image loaders already give [0, 1]). The
+    rows are what the peer fits and scores (and ``X_fit_`` holds); ``input_shape_`` keeps the
+    image shape, which later images must have (flattened rows of as many pixels are accepted too).
     """
 
     fitted_state = ("X_fit_", "y_fit_", "seed_")
@@ -82,6 +92,24 @@ class PeerAdapter(BaseDetector):
         self.peer_params = peer_params
         self.contamination = contamination
         self.random_state = random_state
+
+    def _check_X(self, X: Any, *, fitting: bool) -> np.ndarray:
+        """Rows for the peer: 2-D input as every tabular detector checks it; images flattened."""
+        if getattr(X, "ndim", 2) not in (3, 4):
+            return super()._check_X(X, fitting=fitting)
+        least = self.min_fit_samples if fitting else 1
+        images = check_array(X, image=True, dtype=self.compute_dtype, min_samples=least)
+        shape = tuple(int(s) for s in images.shape[1:])
+        if not fitting and shape != tuple(self.input_shape_):
+            fitted_on = "images" if len(self.input_shape_) == 3 else "rows"
+            raise ValueError(
+                f"image shape mismatch: X has images of shape {shape}, but the peer was fitted "
+                f"on {fitted_on} of shape {tuple(self.input_shape_)}"
+            )
+        rows = super()._check_X(images.reshape(len(images), -1), fitting=fitting)
+        if fitting:
+            self.input_shape_ = shape
+        return rows
 
     def _fit(self, X: np.ndarray, y: np.ndarray | None) -> None:
         spec = peer_spec(self.peer)
@@ -175,6 +203,9 @@ PEERS: dict[str, PeerSpec] = {
     "IForest": PeerSpec("IForest", "scikit-learn", "unsupervised", _sklearn("IsolationForest")),
     "LOF": PeerSpec("LOF", "scikit-learn", "unsupervised", _sklearn("LocalOutlierFactor")),
     "OCSVM": PeerSpec("OCSVM", "scikit-learn", "unsupervised", _sklearn("OneClassSVM")),
+    "PCA-Reconstruction": PeerSpec(
+        "PCA-Reconstruction", "scikit-learn", "unsupervised", pca_reconstruction
+    ),
     "PyOD-ECOD": PeerSpec("PyOD-ECOD", "pyod", "unsupervised", _pyod("ecod", "ECOD")),
     "PyOD-COPOD": PeerSpec("PyOD-COPOD", "pyod", "unsupervised", _pyod("copod", "COPOD")),
     "PyOD-KNN": PeerSpec("PyOD-KNN", "pyod", "unsupervised", _pyod("knn", "KNN")),
