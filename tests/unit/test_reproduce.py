@@ -462,7 +462,7 @@ def test_sgae_figures_that_fit_models_are_drawn_only_when_not_from_the_archive(t
         out = Section("S")
         ctx = Context(spec, {"paper": rows}, tmp_path, from_archive=from_archive)
         histograms(ctx, out, "paper", {"IForest": "iForest"})
-        synthetic(ctx, out, epochs=[1, 2])
+        synthetic(ctx, out, epochs=[1, 2], preset="paper")
         figures = [v for kind, v in out.blocks if kind == "figure"]
         assert [f.name for f in figures][-1] == "sgae_synthetic"
         assert len(figures) == 3
