@@ -73,8 +73,8 @@ def grid(
     paper = _paper(paper_table) if paper_table else pd.Series(dtype=float)
     if rows_by:
         value = ok["protocol_params"].map(lambda p: json.loads(p)[rows_by])
-        ok = ok.assign(dataset=value.map(lambda v: f"{rows_by.replace('_', ' ')} {v:g}"))
-        names = [f"{rows_by.replace('_', ' ')} {v:g}" for v in sorted(value.unique())]
+        ok = ok.assign(dataset=value.map(lambda v: f"{v:g}"))
+        names = [f"{v:g}" for v in sorted(value.unique())]
     else:
         names = _datasets(ok, datasets, paper_table)
     entrants = list(entrants) if entrants else list(dict.fromkeys(ok["detector"]))
