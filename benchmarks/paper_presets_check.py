@@ -28,7 +28,10 @@ CELLS = [
     ("novnorm", "novnorm-images", "NovNorm (cpu)", "mnist-images", 0, 0),
 ]
 #: Where a report's cells are archived (its rows are the stored numbers).
-ARCHIVES = {"anorand": Path("docs/results/cells/anorand/anorand-supervised/results.csv")}
+ARCHIVES = {
+    "anorand": Path("docs/results/cells/anorand/anorand-supervised/results.csv"),
+    "sgae": Path("docs/results/cells/sgae/sgae-paper/results.csv"),
+}
 METRICS = ("auc_roc", "auc_pr", "f1")
 OUT = Path("docs/results/paper_presets_check.json")
 

@@ -1,6 +1,6 @@
 """``anomalab reproduce``: the spec loader and its one-line errors, the section registry, the
-archive the package ships, the command's help, and AnoRand's report rendered from the archive
-byte for byte as committed."""
+archive the package ships, the command's help, and each converted paper's report (AnoRand,
+SG-AE) rendered from the archive byte for byte as committed."""
 
 from __future__ import annotations
 
@@ -54,12 +54,34 @@ def test_anorand_renders_from_the_shipped_archive_as_committed(tmp_path, monkeyp
     assert page.count("data:image/png;base64,") == 1
 
 
-def test_the_shipped_archive_is_the_checkouts() -> None:
-    """src/anomalab/reproductions/archives/anorand.zip holds docs/results/cells/anorand's files
+def test_sgae_renders_from_the_shipped_archive_as_committed(tmp_path, monkeypatch) -> None:
+    """SG-AE's report from the package's archive is docs/results/sgae.md, byte for byte; the
+    robustness figure is drawn from the cells, the two that fit models are not."""
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    result = reproduce(ReproduceRequest("sgae", out=out, from_archive=True))
+    assert result.report.read_bytes() == (ROOT / "docs" / "results" / "sgae.md").read_bytes()
+    assert set(result.cells) == {"paper", "substitutes", "mnist", "faithful", "robust", "adbench"}
+    assert result.cells["paper"] == 130 and result.cells["mnist"] == 35
+    assert (out / "sgae_robustness.png").read_bytes()[:4] == b"\x89PNG"
+    assert result.missing_figures == [
+        "sgae_synthetic.png",
+        "sgae_hist_market.png",
+        "sgae_hist_diabetic.png",
+    ]
+    page = result.html.read_text()
+    assert "<h2>Table 2: AUC-ROC and AUC-PR (suite <code>sgae-paper</code>)</h2>" in page
+
+
+@pytest.mark.parametrize(
+    ("paper", "store"), [("anorand", "anorand-supervised"), ("sgae", "sgae-paper")]
+)
+def test_the_shipped_archive_is_the_checkouts(paper: str, store: str) -> None:
+    """src/anomalab/reproductions/archives/PAPER.zip holds docs/results/cells/PAPER's files
     (tools/pack_archives.py rewrites it)."""
-    files = archive_files(CELLS)
-    assert "anorand-supervised/results.csv" in files
-    assert packaged_files("anorand") == files
+    files = archive_files(ROOT / "docs" / "results" / "cells" / paper)
+    assert f"{store}/results.csv" in files
+    assert packaged_files(paper) == files
 
 
 def test_the_archive_is_read_from_the_checkout_first(monkeypatch, tmp_path) -> None:
@@ -302,8 +324,9 @@ def test_help_lists_the_five_papers() -> None:
     result = runner.invoke(app, ["reproduce", "--help"], terminal_width=200)
     assert result.exit_code == 0, result.output
     lines = {line.strip() for line in result.output.splitlines()}
+    converted = {"anorand": "anorand: Table 2", "sgae": "sgae: Tables 2-6"}
     for paper in PAPERS:
-        expected = "anorand: Table 2" if paper == "anorand" else f"{paper}: not yet converted"
+        expected = converted.get(paper, f"{paper}: not yet converted")
         assert any(line.startswith(expected) for line in lines), (paper, result.output)
     assert "reproduce" in runner.invoke(app, ["--help"]).output
 
@@ -326,3 +349,122 @@ def test_cli_from_archive_writes_the_report(tmp_path) -> None:
     assert f"wrote {tmp_path / 'anorand.md'}" in result.output.replace("\n", "")
     assert "anorand_mnist_hist.png not drawn" in result.output
     assert "| AutoEncoder 32-16-16 |" in (tmp_path / "anorand.md").read_text()
+
+
+# ------------------------------------------------------------------------- SG-AE's blocks
+def _cells(rows: list[tuple], protocol_params: dict | None = None) -> pd.DataFrame:
+    """Store-like rows from (detector, dataset, seed, auc_roc, auc_pr, status)."""
+    frame = pd.DataFrame(
+        rows, columns=["detector", "dataset", "seed", "auc_roc", "auc_pr", "status"]
+    )
+    return frame.assign(
+        protocol_params=json.dumps(protocol_params or {}),
+        ks=frame["auc_roc"] / 2,
+        fit_seconds=1.0,
+        cell_key=[f"k{i}" for i in range(len(frame))],
+    )
+
+
+def test_sgae_grid_puts_the_papers_mean_in_brackets(tmp_path) -> None:
+    from anomalab.reproductions.sections.sgae import grid, ms
+
+    rows = _cells([("SGAE", "market", s, v, v / 3, "ok") for s, v in enumerate((0.7, 0.8))])
+    rows.loc[len(rows)] = rows.iloc[0].copy()
+    rows.loc[len(rows) - 1, ["dataset", "status"]] = ["diabetic", "failed"]
+    ctx = Context(load_paper("sgae"), {"paper": rows}, tmp_path)
+    out = Section("T")
+    grid(ctx, out, "paper", "auc_roc", entrants=["SGAE", "SGAE-val"], paper_table="Table 2",
+         columns={"SGAE-val": "SGAE"})  # fmt: skip
+    frame = out.blocks[0][1][0]
+    assert list(frame.index) == ["market", "diabetic"]  # the paper's order
+    assert frame.loc["market", "SGAE"] == "0.750 ± 0.071 (n=2) [0.750]"
+    assert frame.loc["market", "SGAE-val"] == "not run [0.750]"
+    assert frame.loc["diabetic", "SGAE"] == "not run [0.548]"  # a failed cell is no result
+    assert ms(pd.Series([0.5])) == "0.500 ± 0.000 (n=1)"
+
+
+def test_sgae_pairs_count_the_wins_over_the_base(tmp_path) -> None:
+    from anomalab.reproductions.sections.sgae import pairs
+
+    rows = _cells(
+        [("AE", "market", 0, 0.6, 0.2, "ok"), ("SGAE", "market", 0, 0.7, 0.1, "ok")]
+        + [("RDA", "market", 0, 0.6, 0.2, "ok")]
+    )
+    ctx = Context(load_paper("sgae"), {"paper": rows}, tmp_path)
+    out = Section("T")
+    pairs(ctx, out, "paper", {"AE": "SGAE", "RDA": "SGRDA"}, paper_tables=["Table 5", "Table 2"])
+    table = out.blocks[0][1][0]
+    first = table.iloc[0].tolist()
+    assert first[-2:] == ["+16.7 %", "0.750"]  # SG-AE's paper value from Table 2
+    assert table.iloc[1]["SG paper"] == "0.747" and table.iloc[1]["change"] == "n/a"
+    assert out.blocks[-1][1] == "- SGAE: 1 of 2\n- SGRDA: 0 of 0".replace("0 of 0", "not run")
+
+
+def test_coverage_flags_a_part_without_all_its_declared_cells(tmp_path) -> None:
+    """The robustness grid: 54 declared cells (3 entrants x 6 rates x 3 seeds), found without
+    a data root; with one stored the part is PARTIAL and its missing cells are named."""
+    from anomalab.reproductions.coverage import coverage, partial, parts_run
+    from anomalab.reproductions.parts import declared_cells
+
+    spec = load_paper("sgae")
+    cells = declared_cells(spec.parts["robust"], [])
+    assert len(cells) == 54 and len({c.key for c in cells}) == 54
+    first = cells[0]
+    rows = _cells([(first.name, first.dataset, first.seed, 0.7, 0.2, "ok")]).assign(
+        cell_key=first.key
+    )
+    ctx = Context(spec, {"robust": rows}, tmp_path)
+    cov = coverage(ctx, "robust")
+    assert (cov.declared, cov.finished, cov.complete) == (54, 1, False)
+    gap = "SGAE / market / test_size 0.2, val_size 0.2, anomaly_rate 0.02 (seeds 1, 2)"
+    assert gap in cov.missing and len(cov.missing) == 18  # 3 entrants x 6 rates
+    out = Section("T")
+    partial(ctx, out, "robust")
+    parts_run(ctx, out)
+    assert out.blocks[0][1].startswith("**PARTIAL**: 1 of the 54 declared cells of part `robust`")
+    assert "- `robust` (store `sgae-robustness`): **PARTIAL**, 1 of 54 cells." in out.blocks[1][1]
+    assert "- `paper` (store `sgae-paper`): not rendered here (--parts)." in out.blocks[1][1]
+
+
+def test_an_array_of_protocol_settings_needs_an_inline_grid() -> None:
+    raw = _with(("parts", "p", "protocol_params"), [{"test_size": 0.3}])
+    with pytest.raises(SpecError, match="an array of protocol_params needs an inline grid"):
+        spec_from_dict("x", raw)
+    inline = {"protocol": "sgae", "datasets": ["market"], "detectors": ["IForest"]}
+    raw = _with(("parts", "p"), {**inline, "protocol_params": [{"anomaly_rate": 0.1}, {}]})
+    assert spec_from_dict("x", raw).parts["p"].protocol_params == [{"anomaly_rate": 0.1}, {}]
+
+
+def test_sgae_figures_that_fit_models_are_drawn_only_when_not_from_the_archive(tmp_path) -> None:
+    """Score histograms refit each entrant's seed-0 cell per dataset (two tiny stand-ins); the
+    synthetic experiment fits SG-AE and its AE (here for 1 and 2 epochs)."""
+    from anomalab.reproductions.sections.sgae_figures import histograms, synthetic
+
+    rng = np.random.default_rng(2)
+    names = []
+    for name in ("a", "b"):
+        X, y = rng.random((150, 4)).astype(np.float32), (np.arange(150) < 15).astype(np.int64)
+        np.savez(tmp_path / f"{name}.npz", X=X, y=y)
+        names.append(str(tmp_path / f"{name}.npz"))
+    rows = pd.DataFrame(
+        {
+            "detector": ["IForest"] * 2,
+            "dataset": names,
+            "protocol": ["unsupervised"] * 2,
+            "protocol_params": [json.dumps({"test_size": 0.3})] * 2,
+            "params": [json.dumps({"detector": "IForest", "n_estimators": 10})] * 2,
+            "seed": [0, 0],
+            "status": ["ok", "ok"],
+        }
+    )
+    spec = load_paper("sgae")
+    for from_archive in (True, False):
+        out = Section("S")
+        ctx = Context(spec, {"paper": rows}, tmp_path, from_archive=from_archive)
+        histograms(ctx, out, "paper", {"IForest": "iForest"})
+        synthetic(ctx, out, epochs=[1, 2], preset="paper")
+        figures = [v for kind, v in out.blocks if kind == "figure"]
+        assert [f.name for f in figures][-1] == "sgae_synthetic"
+        assert len(figures) == 3
+        assert all((f.png is None) == from_archive for f in figures)
+    assert figures[0].png[:4] == b"\x89PNG"

@@ -21,13 +21,16 @@ def png(fig: Plot, dpi: int = 80) -> bytes:
     return buffer.getvalue()
 
 
-def refit(ctx: Context, part: str, entrant: str, seed: int = 0) -> tuple[Any, Any]:
-    """(model, task): ``entrant``'s cell of ``part`` for ``seed`` fitted again, on the cell's
-    dataset, protocol and parameters as stored."""
+def refit(
+    ctx: Context, part: str, entrant: str, seed: int = 0, dataset: str | None = None
+) -> tuple[Any, Any]:
+    """(model, task): ``entrant``'s cell of ``part`` for ``seed`` (on ``dataset``, else the
+    first) fitted again, on the cell's dataset, protocol and parameters as stored."""
     from anomalab.bench.runner import make_entrant
     from anomalab.data import load_dataset, make_task
 
     rows = ctx.frame(part)
+    rows = rows if dataset is None else rows[rows["dataset"] == dataset]
     cell = rows[(rows["seed"] == seed) & (rows["detector"] == entrant)].iloc[0]
     dataset = load_dataset(cell["dataset"], ctx.data_root)
     task = make_task(dataset, cell["protocol"], seed, **json.loads(cell["protocol_params"]))

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -11,30 +13,25 @@ import pandas as pd
 
 from anomalab.bench.runner import Cell, run_cells
 from anomalab.bench.store import STORE_FILE, ResultStore
-from anomalab.bench.suites import load_suite, suite_from_dict
+from anomalab.bench.suites import Suite, load_suite, suite_from_dict
 from anomalab.reproductions.archive import restore_part
 from anomalab.reproductions.registry import get_dataset_builder
 from anomalab.reproductions.spec import PartSpec
 
 
-def part_cells(part: PartSpec, paper_runs: Path, data_root: Path | None) -> list[Cell]:
-    """The cells of ``part``: its suite restricted as declared, or its inline grid (a dataset
-    builder writes its file under ``paper_runs/data``; the cells name it relative to the working
-    directory, so that their keys are the same in every checkout run from its root)."""
-    if part.suite is not None:
-        suite = load_suite(part.suite, data_root)
-        if part.preset is not None:
-            suite = suite.with_preset(part.preset)
-        suite = suite.restrict(
-            labels=part.labels,
-            seeds=None if part.seeds is None else range(part.seeds),
-            protocol_updates=part.protocol_params,
-        )
-        return suite.cells()
-    datasets = part.datasets
-    if part.dataset_builder is not None:
-        build = get_dataset_builder(part.dataset_builder)
-        datasets = [str(build(paper_runs / "data", data_root))]
+def _restricted(part: PartSpec, suite: Suite) -> Suite:
+    """A suite part's suite with the part's preset, labels, seeds and protocol updates."""
+    if part.preset is not None:
+        suite = suite.with_preset(part.preset)
+    updates = part.protocol_params if isinstance(part.protocol_params, dict) else {}
+    return suite.restrict(
+        labels=part.labels,
+        seeds=None if part.seeds is None else range(part.seeds),
+        protocol_updates=updates,
+    )
+
+
+def _inline(part: PartSpec, datasets: list[str] | None, data_root: Path | None) -> Suite:
     raw: dict[str, Any] = {
         "protocol": part.protocol,
         "datasets": datasets,
@@ -45,7 +42,39 @@ def part_cells(part: PartSpec, paper_runs: Path, data_root: Path | None) -> list
     if part.seeds is not None:
         raw["seeds"] = part.seeds
     suite = suite_from_dict(part.name, raw, data_root)
-    return suite.restrict(labels=part.labels).cells() if part.labels else suite.cells()
+    return suite.restrict(labels=part.labels) if part.labels else suite
+
+
+def part_cells(part: PartSpec, paper_runs: Path, data_root: Path | None) -> list[Cell]:
+    """The cells of ``part``: its suite restricted as declared, or its inline grid (a dataset
+    builder writes its file under ``paper_runs/data``; the cells name it relative to the working
+    directory, so that their keys are the same in every checkout run from its root)."""
+    if part.suite is not None:
+        return _restricted(part, load_suite(part.suite, data_root)).cells()
+    datasets = part.datasets
+    if part.dataset_builder is not None:
+        build = get_dataset_builder(part.dataset_builder)
+        datasets = [str(build(paper_runs / "data", data_root))]
+    return _inline(part, datasets, data_root).cells()
+
+
+def declared_cells(part: PartSpec, seen: list[str]) -> list[Cell] | None:
+    """The part's cells as declared, found without a data root (so the same in a checkout and
+    from an installed wheel): a dataset group (``@adbench``) stands for the datasets in ``seen``
+    (those of the stored cells), a built dataset for the one the cells name; None for a suite
+    that is not built in."""
+    if part.suite is None:
+        built = part.dataset_builder is not None
+        return _inline(part, list(seen) if built else part.datasets, None).cells()
+    resource = resources.files("anomalab.bench") / "suites" / f"{part.suite}.toml"
+    if not resource.is_file():
+        return None
+    raw = tomllib.loads(resource.read_text(encoding="utf-8"))
+    named = [str(d) for d in raw["datasets"] if not str(d).startswith("@")]
+    if len(named) < len(raw["datasets"]):
+        named += [d for d in seen if d not in named]
+    raw["datasets"] = named
+    return _restricted(part, suite_from_dict(part.suite, raw)).cells()
 
 
 def store_of(part: PartSpec, paper_runs: Path) -> ResultStore:

@@ -6,9 +6,9 @@ A spec declares
 - ``[parts.<name>]``: the grids to run, each a built-in suite (``suite``, optionally restricted:
   ``labels``, ``seeds``, ``preset``, ``protocol_params`` merged into the suite's) or an inline grid
   (``protocol``, ``detectors`` as in a suite, ``datasets`` or a registered ``dataset_builder``,
-  ``seeds``, ``protocol_params``); ``null_params`` names protocol parameters set to None (TOML
-  has no null); ``store`` names the part's store folder (default: the suite's name, else the
-  part's);
+  ``seeds``, ``protocol_params``: one table, or an array of tables to run the grid under each);
+  ``null_params`` names protocol parameters set to None (TOML has no null); ``store`` names the
+  part's store folder (default: the suite's name, else the part's);
 - ``[comparisons.<name>]``: one of our parts against a published table (``published`` filters
   :func:`anomalab.targets.published`), with its metric, display ``scale``, ``tolerance`` (in the
   metric's units), ``target`` (``[hits, of]``: the share of rows that must be within tolerance),
@@ -58,7 +58,8 @@ class PartSpec:
     preset: str | None = None
     seeds: int | None = None
     labels: list[str] | None = None
-    protocol_params: dict[str, Any] = field(default_factory=dict)
+    #: One table (merged into a suite's settings), or for an inline grid several: one per run.
+    protocol_params: dict[str, Any] | list[dict[str, Any]] = field(default_factory=dict)
     protocol: str | None = None
     datasets: list[str] | None = None
     dataset_builder: str | None = None
@@ -167,9 +168,16 @@ def _part(paper: str, name: str, raw: Any) -> PartSpec:
         raise SpecError(f"{where}: an inline grid needs both protocol and detectors")
     if inline and ("datasets" in raw) == ("dataset_builder" in raw):
         raise SpecError(f"{where}: an inline grid needs datasets or dataset_builder (one)")
-    params = dict(_typed(where, raw, "protocol_params", dict, {}))
+    params = _typed(where, raw, "protocol_params", (dict, list), {})
+    grid = [params] if isinstance(params, dict) else params
+    if not grid or not all(isinstance(p, dict) for p in grid):
+        raise SpecError(f"{where}: protocol_params must be a table or an array of tables")
+    if isinstance(params, list) and not inline:
+        raise SpecError(f"{where}: an array of protocol_params needs an inline grid")
+    grid = [dict(p) for p in grid]
     for key in _typed(where, raw, "null_params", list, []):
-        params[str(key)] = None
+        for p in grid:
+            p[str(key)] = None
     suite = _typed(where, raw, "suite", str, None)
     return PartSpec(
         name=name,
@@ -178,7 +186,7 @@ def _part(paper: str, name: str, raw: Any) -> PartSpec:
         preset=_typed(where, raw, "preset", str, None),
         seeds=_typed(where, raw, "seeds", int, None),
         labels=_typed(where, raw, "labels", list, None),
-        protocol_params=params,
+        protocol_params=grid[0] if isinstance(params, dict) else grid,
         protocol=_typed(where, raw, "protocol", str, None),
         datasets=_typed(where, raw, "datasets", list, None),
         dataset_builder=_typed(where, raw, "dataset_builder", str, None),

@@ -18,6 +18,7 @@ from anomalab.reproductions.context import (
     entrant_order,
     selected_params,
 )
+from anomalab.reproductions.coverage import partial, parts_run, provenance
 
 _TARGETS = {(1, 2): "half", (2, 3): "two-thirds", (3, 4): "three-quarters"}
 
@@ -325,4 +326,7 @@ TABLES: dict[str, Callable[..., Any]] = {
     "per_dataset": per_dataset,
     "summary": summary,
     "failures": failures,
+    "partial": partial,
+    "parts_run": parts_run,
+    "provenance": provenance,
 }
