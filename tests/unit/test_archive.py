@@ -128,3 +128,22 @@ def test_a_large_store_is_archived_in_parts_and_restored_whole(tmp_path, monkeyp
     assert sorted(p.name for p in written) == ["results.2.csv", "results.3.csv", "results.csv"]
     added = archive_module.restore_stores(tmp_path / "archive", tmp_path / "fresh")
     assert added == {tmp_path / "fresh" / "s" / "results.sqlite": 5}
+
+
+def test_export_never_drops_an_archived_cell(tmp_path) -> None:
+    """A store that lacks archived cells (a checkout whose runs were made elsewhere) is refused
+    before any file is written; after a restore the export keeps every cell."""
+    runs, archive = tmp_path / "runs", tmp_path / "archive"
+    ResultStore(runs / "a" / "results.sqlite").add_many(_rows())
+    export_stores(runs, archive)
+    before = (archive / "a" / "results.csv").read_bytes()
+    partial = tmp_path / "partial"
+    ResultStore(partial / "a" / "results.sqlite").add(_rows()[1])
+    ResultStore(partial / "b" / "results.sqlite").add(_rows()[0])
+    with pytest.raises(ValueError, match="lacks 1 cell.*run `anomalab results restore` first"):
+        export_stores(partial, archive)
+    assert (archive / "a" / "results.csv").read_bytes() == before
+    assert not (archive / "b").exists()  # nothing written, not even the other store
+    restore_stores(archive, partial)
+    export_stores(partial, archive)
+    assert set(read_archive(archive / "a" / "results.csv")["cell_key"]) == {"a" * 40, "b" * 40}

@@ -5,7 +5,8 @@ where the benchmark ran. :func:`export_stores` writes every row of every store u
 a plain-text CSV at the same relative path under ``archive`` (``runs/anorand/x/results.sqlite``
 -> ``archive/anorand/x/results.csv``), rows in finishing order, so an unchanged store exports to
 identical bytes and a changed one diffs line by line. :func:`restore_stores` does the reverse,
-adding only the cells a store does not hold yet (a store's own results always win). Each row keeps
+adding only the cells a store does not hold yet (a store's own results always win). Export never
+drops an archived cell: a store that lacks one is refused until it is restored. Each row keeps
 the library versions and finish time of the run that produced it.
 """
 
@@ -37,9 +38,16 @@ def export_stores(runs: str | Path, archive: str | Path) -> list[Path]:
     stores = sorted(runs.rglob("*.sqlite"))
     if not stores:
         raise ValueError(f"no result stores (*.sqlite) under {runs}")
+    frames = {store: ResultStore(store).frame() for store in stores}  # finishing order
+    for store, frame in frames.items():  # refuse before writing anything
+        lost = _archived_keys(_archive_path(store, runs, archive)) - set(frame["cell_key"])
+        if lost:
+            raise ValueError(
+                f"{store} lacks {len(lost)} cell(s) that its archive holds; exporting would drop "
+                f"them: run `anomalab results restore` first"
+            )
     written = []
-    for store in stores:
-        frame = ResultStore(store).frame()  # in finishing order, ties by cell key
+    for store, frame in frames.items():
         path = _archive_path(store, runs, archive)
         path.parent.mkdir(parents=True, exist_ok=True)
         for stale in path.parent.glob(f"{path.stem}.*[0-9]{ARCHIVE_SUFFIX}"):
@@ -49,6 +57,16 @@ def export_stores(runs: str | Path, archive: str | Path) -> list[Path]:
             frame.iloc[start : start + ROWS_PER_FILE].to_csv(name, index=False)
             written.append(name)
     return written
+
+
+def _archived_keys(path: Path) -> set[str]:
+    """The cell keys of an archived store (every part of it); empty if it is not archived."""
+    parts = [path, *path.parent.glob(f"{path.stem}.*[0-9]{ARCHIVE_SUFFIX}")]
+    keys: set[str] = set()
+    for part in parts:
+        if part.is_file():
+            keys |= set(pd.read_csv(part, usecols=["cell_key"], dtype=str)["cell_key"])
+    return keys
 
 
 def _plain(value: object) -> object:
