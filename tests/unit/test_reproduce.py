@@ -366,7 +366,8 @@ def _cells(rows: list[tuple], protocol_params: dict | None = None) -> pd.DataFra
 
 
 def test_sgae_grid_puts_the_papers_mean_in_brackets(tmp_path) -> None:
-    from anomalab.reproductions.sections.sgae import grid, ms
+    from anomalab.reproductions.context import ms
+    from anomalab.reproductions.grid import grid
 
     rows = _cells([("SGAE", "market", s, v, v / 3, "ok") for s, v in enumerate((0.7, 0.8))])
     rows.loc[len(rows)] = rows.iloc[0].copy()

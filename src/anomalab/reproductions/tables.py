@@ -19,6 +19,7 @@ from anomalab.reproductions.context import (
     selected_params,
 )
 from anomalab.reproductions.coverage import partial, parts_run, provenance
+from anomalab.reproductions.grid import grid
 
 _TARGETS = {(1, 2): "half", (2, 3): "two-thirds", (3, 4): "three-quarters"}
 
@@ -319,6 +320,7 @@ def failures(ctx: Context, out: Section) -> None:
 #: ``{ table = "<kind>" }`` in a spec -> its function (options: the function's keywords).
 TABLES: dict[str, Callable[..., Any]] = {
     "bound": bound,
+    "grid": grid,
     "reference": reference,
     "selections": selections,
     "means": means,
