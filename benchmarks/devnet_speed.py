@@ -9,8 +9,10 @@ our DevNet in chunks and records the resident set size after each chunk.
 
     PYTHONPATH=src python benchmarks/devnet_speed.py
 
-writes ``src/anomalab/reproductions/specs/devnet/speed.json`` (shipped with the package), which
-section 6 of ``docs/results/devnet.md`` reads (``anomalab reproduce devnet`` renders it).
+writes ``src/anomalab/reproductions/specs/devnet/speed.json``, which section 6 of
+``docs/results/devnet.md`` reads (``anomalab reproduce devnet`` renders it). When committing the
+first one, add ``"specs/*/*.json"`` to the package data of ``anomalab.reproductions`` in
+pyproject.toml (tests/unit/test_package_data.py fails until then), so that the wheel ships it.
 """
 
 from __future__ import annotations
