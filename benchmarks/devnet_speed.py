@@ -7,7 +7,12 @@ Scoring throughput = rows / second of ``decision_function`` over the test rows t
 ``--score-rows`` rows. The memory run streams ``--stream-rows`` rows (tiled real test rows) through
 our DevNet in chunks and records the resident set size after each chunk.
 
-    PYTHONPATH=src python benchmarks/devnet_speed.py --out runs/devnet/speed.json
+    PYTHONPATH=src python benchmarks/devnet_speed.py
+
+writes ``src/anomalab/reproductions/specs/devnet/speed.json``, which section 6 of
+``docs/results/devnet.md`` reads (``anomalab reproduce devnet`` renders it). When committing the
+first one, add ``"specs/*/*.json"`` to the package data of ``anomalab.reproductions`` in
+pyproject.toml (tests/unit/test_package_data.py fails until then), so that the wheel ships it.
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ from sklearn.metrics import roc_auc_score
 from anomalab.bench.runner import make_entrant
 from anomalab.data import make_task
 
+#: Where the report reads the result (package data beside the DevNet spec).
+SPEED_JSON = (
+    Path(__file__).resolve().parents[1] / "src/anomalab/reproductions/specs/devnet/speed.json"
+)
 CELL = {"ratio": 0.05, "test_size": 0.3, "scale": "minmax", "max_rows": 10000}
 
 
@@ -113,7 +122,7 @@ def main() -> None:
     parser.add_argument("--stream-rows", type=int, default=5_000_000)
     parser.add_argument("--chunk-rows", type=int, default=500_000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=Path("runs/devnet/speed.json"))
+    parser.add_argument("--out", type=Path, default=SPEED_JSON)
     args = parser.parse_args()
     result = {
         "cells": [

@@ -29,6 +29,7 @@ CELLS = [
 ]
 #: Where a report's cells are archived (its rows are the stored numbers).
 ARCHIVES = {
+    "devnet": Path("docs/results/cells/devnet/devnet-paper/results.csv"),
     "anorand": Path("docs/results/cells/anorand/anorand-supervised/results.csv"),
     "sgae": Path("docs/results/cells/sgae/sgae-paper/results.csv"),
 }

@@ -1,6 +1,6 @@
 """``anomalab reproduce``: the spec loader and its one-line errors, the section registry, the
 archive the package ships, the command's help, and each converted paper's report (AnoRand,
-SG-AE) rendered from the archive byte for byte as committed."""
+SG-AE, DevNet) rendered from the archive byte for byte as committed."""
 
 from __future__ import annotations
 
@@ -73,8 +73,23 @@ def test_sgae_renders_from_the_shipped_archive_as_committed(tmp_path, monkeypatc
     assert "<h2>Table 2: AUC-ROC and AUC-PR (suite <code>sgae-paper</code>)</h2>" in page
 
 
+def test_devnet_renders_from_the_shipped_archive_as_committed(tmp_path, monkeypatch) -> None:
+    """DevNet's report from the package's archive is docs/results/devnet.md, byte for byte; the
+    part not archived yet (the peers of adbench-semi) restores no cell and is said not run."""
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    result = reproduce(ReproduceRequest("devnet", out=out, from_archive=True))
+    assert result.report.read_bytes() == (ROOT / "docs" / "results" / "devnet.md").read_bytes()
+    assert result.html.read_bytes() == (ROOT / "docs" / "results" / "devnet.html").read_bytes()
+    assert result.cells["paper"] == 60 and result.cells["peers"] == 0
+    text = result.report.read_text()
+    assert "part `peers` (store `adbench-semi-peers`) has no stored cells (not run)" in text
+    assert "- `peers` (store `adbench-semi-peers`): **not run** (no stored cells)." in text
+
+
 @pytest.mark.parametrize(
-    ("paper", "store"), [("anorand", "anorand-supervised"), ("sgae", "sgae-paper")]
+    ("paper", "store"),
+    [("anorand", "anorand-supervised"), ("sgae", "sgae-paper"), ("devnet", "devnet-paper")],
 )
 def test_the_shipped_archive_is_the_checkouts(paper: str, store: str) -> None:
     """src/anomalab/reproductions/archives/PAPER.zip holds docs/results/cells/PAPER's files
@@ -193,8 +208,8 @@ def test_a_table_without_its_part_is_refused() -> None:
 
 
 def test_papers_without_a_spec_say_so() -> None:
-    with pytest.raises(SpecError, match="'devnet' is not yet converted.*devnet_report.py"):
-        load_spec("devnet")
+    with pytest.raises(SpecError, match="'plad' is not yet converted.*plad_report.py"):
+        load_spec("plad")
     with pytest.raises(SpecError, match="unknown paper 'nope'; papers: devnet, plad"):
         load_spec("nope")
 
@@ -324,7 +339,11 @@ def test_help_lists_the_five_papers() -> None:
     result = runner.invoke(app, ["reproduce", "--help"], terminal_width=200)
     assert result.exit_code == 0, result.output
     lines = {line.strip() for line in result.output.splitlines()}
-    converted = {"anorand": "anorand: Table 2", "sgae": "sgae: Tables 2-6"}
+    converted = {
+        "anorand": "anorand: Table 2",
+        "sgae": "sgae: Tables 2-6",
+        "devnet": "devnet: Tables 1-2",
+    }
     for paper in PAPERS:
         expected = converted.get(paper, f"{paper}: not yet converted")
         assert any(line.startswith(expected) for line in lines), (paper, result.output)
@@ -366,7 +385,8 @@ def _cells(rows: list[tuple], protocol_params: dict | None = None) -> pd.DataFra
 
 
 def test_sgae_grid_puts_the_papers_mean_in_brackets(tmp_path) -> None:
-    from anomalab.reproductions.sections.sgae import grid, ms
+    from anomalab.reproductions.context import ms
+    from anomalab.reproductions.grid import grid
 
     rows = _cells([("SGAE", "market", s, v, v / 3, "ok") for s, v in enumerate((0.7, 0.8))])
     rows.loc[len(rows)] = rows.iloc[0].copy()
@@ -468,3 +488,140 @@ def test_sgae_figures_that_fit_models_are_drawn_only_when_not_from_the_archive(t
         assert len(figures) == 3
         assert all((f.png is None) == from_archive for f in figures)
     assert figures[0].png[:4] == b"\x89PNG"
+
+
+# ------------------------------------------------------------------------ DevNet's blocks
+def _ratio_cells(rows: list[tuple], ratio: float) -> pd.DataFrame:
+    return _cells(rows, {"ratio": ratio})
+
+
+def test_devnet_within_holds_each_dataset_to_both_tolerances(tmp_path) -> None:
+    """Table 1's verdict: donors within 0.01 / 0.03 of the paper, celeba's AUC-PR 0.05 off, census
+    only shown beside the paper, the others not run."""
+    from anomalab.reproductions.sections.devnet import within
+
+    rows = _cells(
+        [("DevNet", "donors", 0, 0.995, 0.99, "ok"), ("DevNet", "celeba", 0, 0.951, 0.229, "ok")]
+        + [("DevNet", "census", 0, 0.5, 0.1, "ok")]
+    )
+    ctx = Context(load_paper("devnet"), {"paper": rows}, tmp_path)
+    out = Section("T")
+    tolerance = {"auc_roc": 0.01, "auc_pr": 0.03}
+    within(ctx, out, "paper", "DevNet", "Table 1", tolerance, {"census": "other file"})
+    lines = out.blocks[0][1].splitlines()
+    assert lines[0] == (
+        "- DevNet within 0.01 AUC-ROC and 0.03 AUC-PR of the paper (means over seeds) on 1 of 2 "
+        "datasets: donors."
+    )
+    assert lines[1] == "- **Not within** (ours minus paper): celeba (+0.000, -0.050)."
+    assert lines[2] == "- Shown beside the paper, not held to it: census (other file)."
+    assert lines[3] == "- Not run: backdoor, campaign, thyroid-devnet."
+
+
+def test_devnet_settings_pick_cells_by_protocol_parameters(tmp_path) -> None:
+    from anomalab.reproductions.sections.devnet import settings
+
+    code = _cells([("DevNet", "donors", s, 0.9 + s / 100, 0.5, "ok") for s in (0, 1)],
+                  {"pool": "all", "fixed_split": True})  # fmt: skip
+    variant = _cells([("DevNet", "donors", 0, 0.8, 0.4, "ok")], {"pool": "train"})
+    ctx = Context(load_paper("devnet"), {"paper": code, "protocols": variant}, tmp_path)
+    out = Section("T")
+    chosen = {"faithful": {"pool": "all"}, "no-leakage": {"pool": "train"}, "none": {"pool": "x"}}
+    settings(ctx, out, "protocols", "DevNet", chosen, "Table 1", also=["paper"])
+    frame = out.blocks[0][1][0]
+    assert frame.loc["donors", "faithful AUC-ROC"] == "0.905 ± 0.007 (n=2)"
+    assert frame.loc["donors", "no-leakage AUC-PR"] == "0.400 ± 0.000 (n=1)"
+    assert frame.loc["donors", "none AUC-ROC"] == "not run"
+    assert list(frame.index)[:2] == ["donors", "census"]  # the paper's order
+
+
+def test_devnet_adbench_at_one_ratio(tmp_path) -> None:
+    """Cells at another ratio are left out; declared entrants without cells are named; a DeepOD
+    peer gets ADBench's published column beside it; ADBench's own seeds get their own row."""
+    from anomalab.reproductions.sections.devnet import _adbench, adbench
+
+    rows = pd.concat(
+        [
+            _ratio_cells([("DevNet", "cardio", s, 0.9, 0.6, "ok") for s in (1, 4)], 0.05),
+            _ratio_cells([("DeepOD-DeepSAD", "cardio", 1, 0.7, 0.3, "ok")], 0.05),
+            _ratio_cells([("IForest", "cardio", 1, 0.1, 0.1, "ok")], 0.01),
+        ],
+        ignore_index=True,
+    )
+    spec = load_paper("devnet")
+    out = Section("T")
+    adbench(Context(spec, {"resampled": rows}, tmp_path), out, "resampled", 0.05, exact_seeds=[1])
+    texts = [v for kind, v in out.blocks if kind == "text"]
+    assert texts[0] == (
+        "Not run at this ratio: IForest, PyOD-DevNet, DeepOD-DevNet, DeepOD-PReNet, "
+        "DevNet-tfkeras-clip."
+    )
+    summary = out.blocks[2][1][0].set_index("entrant")
+    assert (
+        summary.loc["DevNet", "cells"] == "2" and summary.loc["DevNet", "mean AUC-ROC"] == "0.9000"
+    )
+    adb = f"{_adbench(0.05, 'auc_roc')['cardio']:.4f}"
+    assert summary.loc["DevNet, seeds 1 only (ADBench's own splits)", "cells"] == "1"
+    published = "ADBench's published DeepSAD (their own code), same datasets"
+    assert (
+        summary.loc[published, "mean AUC-ROC"]
+        == f"{_adbench(0.05, 'auc_roc', 'DeepSAD')['cardio']:.4f}"
+    )
+    assert summary.loc["DeepOD-DeepSAD", "ADBench DevNet (published), same datasets"] == adb
+    assert "over these 1 datasets: 0.0000" in texts[2]
+    same = out.blocks[4][1][0]
+    assert same.iloc[0].tolist() == [
+        "DevNet vs DeepOD-DeepSAD on their 1 common cells",
+        "0.9000 vs 0.7000",
+    ]
+    per = out.blocks[5][1][0].set_index("dataset")
+    assert per.loc["cardio", "DevNet ROC"] == "0.900 ± 0.000 (2)"
+    assert "IForest ROC" not in per.columns
+
+
+def test_devnet_speed_reads_the_shipped_json_or_says_not_run(tmp_path, monkeypatch) -> None:
+    from anomalab.reproductions.sections import devnet
+
+    ctx = Context(load_paper("devnet"), {}, tmp_path)
+    monkeypatch.setattr(devnet, "speed_file", lambda file: tmp_path / file)
+    out = Section("T")
+    devnet.speed(ctx, out, "speed.json")
+    assert out.blocks[0][1].startswith("Not run: no `specs/devnet/speed.json`")
+    run = {"fit_seconds": 2.0, "fit_cpu_seconds": 1.0, "auc_roc": 0.9, "rows_per_second": 5e5,
+           "rows": 1000}  # fmt: skip
+    cell = {"dataset": "donors", "n_train": 70, "seed": 0, "DevNet": run, "DeepOD-DevNet": run,
+            "fit_time_ratio": 1.0, "fit_cpu_ratio": 1.0}  # fmt: skip
+    stream = {"rows": 10, "dataset": "donors", "chunk_rows": 5, "seconds": 1.0,
+              "rows_per_second": 10.0, "rss_mb_after_chunk": [700.0, 701.0], "rss_growth_mb": 1.0,
+              "peak_rss_mb": 710.0}  # fmt: skip
+    result = {"cells": [cell], "stream": stream, "torch_threads": 1, "versions": {}}
+    (tmp_path / "speed.json").write_text(json.dumps(result))
+    out = Section("T")
+    devnet.speed(ctx, out, "speed.json")
+    table = out.blocks[0][1][0]
+    assert table.iloc[0].tolist()[-1] == "500,000 (1,000)"
+    assert "resident memory after each chunk (MiB): 700, 701" in out.blocks[1][1]
+
+
+def test_coverage_of_a_dataset_group_counts_the_groups_datasets(tmp_path) -> None:
+    """adbench-semi (4 entrants x 3 ratios x 5 seeds) with DevNet's cells of two datasets: the
+    group stands for both, an entrant run nowhere is one line per ratio, and the peers' part
+    (no cells) is measured against the same two datasets."""
+    from anomalab.reproductions.coverage import coverage
+    from anomalab.reproductions.parts import declared_cells
+
+    spec = load_paper("devnet")
+    cells = declared_cells(spec.parts["adbench"], ["cardio", "wine"])
+    done = [c for c in cells if c.name == "DevNet" and not (c.dataset == "wine" and c.seed == 4)]
+    rows = _cells([(c.name, c.dataset, c.seed, 0.9, 0.5, "ok") for c in done]).assign(
+        cell_key=[c.key for c in done]
+    )
+    empty = rows.iloc[:0]
+    ctx = Context(spec, {"adbench": rows, "peers": empty}, tmp_path)
+    cov = coverage(ctx, "adbench")
+    assert (cov.declared, cov.finished) == (120, 27)
+    setting = "ratio 0.05, test_size 0.3, scale minmax, max_rows 10000"
+    assert f"IForest / all 2 datasets / {setting} (not run)" in cov.missing
+    assert f"DevNet / wine / {setting} (seeds 4)" in cov.missing
+    assert len(cov.missing) == 3 * 3 + 3  # three entrants, and DevNet on wine, per ratio
+    assert coverage(ctx, "peers").declared == 2 * 2 * 5

@@ -158,3 +158,22 @@ class Comparison:
         if (entrant, group) not in self.per_seed.index.droplevel("seed"):
             return None
         return self.per_seed.loc[(entrant, group)]
+
+
+def ms(values: pd.Series, digits: int = 3, count: str = "n={}") -> str:
+    """``mean ± sample std (n=count)`` of the values, or ``not run``."""
+    v = values.dropna().to_numpy(dtype=float)
+    if len(v) == 0:
+        return "not run"
+    sd = v.std(ddof=1) if len(v) > 1 else 0.0
+    return f"{v.mean():.{digits}f} ± {sd:.{digits}f} ({count.format(len(v))})"
+
+
+def finished_of(ctx: Context, parts: list[str]) -> pd.DataFrame | None:
+    """The finished cells of the first part joined by those of the others, or None when the
+    first has no cells."""
+    frames = [ctx.frame(p) for p in parts]
+    if frames[0] is None:
+        return None
+    rows = pd.concat([f for f in frames if f is not None], ignore_index=True)
+    return rows[rows["status"] == "ok"]

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from anomalab.bench.cells import Cell
 from anomalab.bench.document import Section
 from anomalab.reproductions.context import Context
-from anomalab.reproductions.parts import declared_cells
+from anomalab.reproductions.parts import dataset_groups, declared_cells
 
 
 @dataclass(frozen=True)
@@ -29,34 +30,67 @@ class Coverage:
         return self.declared > 0 and not self.missing
 
 
+def declared(ctx: Context, part: str) -> list[Cell] | None:
+    """The part's declared cells, or None when they cannot be listed. A dataset group
+    (``@adbench``) stands for the datasets stored in any part of this rendering that names the
+    same group (so a part with few or no cells yet is measured against the whole group)."""
+    groups = set(dataset_groups(ctx.spec.parts[part]))
+    seen: list[str] = []
+    for name, rows in ctx.frames.items():
+        if name == part or (groups and groups & set(dataset_groups(ctx.spec.parts[name]))):
+            seen += [d for d in dict.fromkeys(rows["dataset"]) if d not in seen]
+    return declared_cells(ctx.spec.parts[part], seen)
+
+
+def _setting(params: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in params.items())
+
+
 def coverage(ctx: Context, part: str) -> Coverage | None:
-    """The part's coverage, or None when its declared cells cannot be listed."""
-    rows = ctx.frame(part)
-    seen = [] if rows is None else list(dict.fromkeys(rows["dataset"]))
-    cells = declared_cells(ctx.spec.parts[part], seen)
+    """The part's coverage, or None when its declared cells cannot be listed. An entrant
+    missing on every one of several datasets (at a protocol setting) is one line."""
+    cells = declared(ctx, part)
     if cells is None:
         return None
+    rows = ctx.frame(part)
     done = set() if rows is None else set(rows.loc[rows["status"] == "ok", "cell_key"])
     grid = len({json.dumps(c.protocol_params, sort_keys=True) for c in cells}) > 1
-    gaps: dict[str, list[int]] = {}
+    gaps: dict[tuple, dict[str, list[int]]] = {}
+    datasets: dict[tuple, set[str]] = {}
+    declared_seeds: dict[tuple, int] = {}
     for cell in cells:
+        entrant = (cell.name, _setting(cell.protocol_params) if grid else "")
+        datasets.setdefault(entrant, set()).add(cell.dataset)
+        declared_seeds[entrant] = declared_seeds.get(entrant, 0) + 1
         if cell.key not in done:
-            where = f"{cell.name} / {cell.dataset}"
-            if grid:
-                where += " / " + ", ".join(f"{k} {v}" for k, v in cell.protocol_params.items())
-            gaps.setdefault(where, []).append(cell.seed)
-    missing = [f"{where} (seeds {', '.join(map(str, s))})" for where, s in gaps.items()]
-    return Coverage(len(cells), len(cells) - sum(map(len, gaps.values())), missing)
+            gaps.setdefault(entrant, {}).setdefault(cell.dataset, []).append(cell.seed)
+    missing = []
+    for (name, setting), where in gaps.items():
+        tail = f" / {setting}" if setting else ""
+        n = len(datasets[(name, setting)])
+        if n > 1 and sum(map(len, where.values())) == declared_seeds[(name, setting)]:
+            missing.append(f"{name} / all {n} datasets{tail} (not run)")
+            continue
+        for dataset, seeds in where.items():
+            missing.append(f"{name} / {dataset}{tail} (seeds {', '.join(map(str, seeds))})")
+    lost = sum(len(s) for where in gaps.values() for s in where.values())
+    return Coverage(len(cells), len(cells) - lost, missing)
 
 
-def partial(ctx: Context, out: Section, part: str) -> None:
-    """``PARTIAL``, with the missing cells, when the part lacks some of its declared cells;
-    nothing when it has them all."""
+def partial(ctx: Context, out: Section, part: str, where: str = "above") -> None:
+    """``PARTIAL``, with the missing cells, when the part lacks some of its declared cells
+    (``where`` the tables are: above or below); nothing when it has them all."""
+    if ctx.frame(part) is None:
+        out.text(
+            f"**PARTIAL**: part `{part}` (store `{ctx.spec.parts[part].store}`) has no stored "
+            f"cells (not run); none of its cells is in the tables {where}."
+        )
+        return
     cov = coverage(ctx, part)
     if cov is not None and cov.missing:
         out.text(
             f"**PARTIAL**: {cov.finished} of the {cov.declared} declared cells of part `{part}` "
-            f"are stored and finished; not in the tables above: {'; '.join(cov.missing)}."
+            f"are stored and finished; not in the tables {where}: {'; '.join(cov.missing)}."
         )
 
 
@@ -68,7 +102,9 @@ def parts_run(ctx: Context, out: Section) -> None:
             lines.append(f"- `{name}` (store `{spec.store}`): not rendered here (--parts).")
             continue
         cov = coverage(ctx, name)
-        if cov is None:
+        if ctx.frame(name) is None:
+            state = "**not run** (no stored cells)"
+        elif cov is None:
             state = "declared cells unknown (not a built-in suite)"
         elif cov.complete:
             state = f"all {cov.declared} declared cells stored and finished"

@@ -58,6 +58,17 @@ def part_cells(part: PartSpec, paper_runs: Path, data_root: Path | None) -> list
     return _inline(part, datasets, data_root).cells()
 
 
+def dataset_groups(part: PartSpec) -> list[str]:
+    """The dataset groups (``@adbench``) a built-in suite part names (none for an inline part)."""
+    if part.suite is None:
+        return []
+    resource = resources.files("anomalab.bench") / "suites" / f"{part.suite}.toml"
+    if not resource.is_file():
+        return []
+    raw = tomllib.loads(resource.read_text(encoding="utf-8"))
+    return [str(d) for d in raw["datasets"] if str(d).startswith("@")]
+
+
 def declared_cells(part: PartSpec, seen: list[str]) -> list[Cell] | None:
     """The part's cells as declared, found without a data root (so the same in a checkout and
     from an installed wheel): a dataset group (``@adbench``) stands for the datasets in ``seen``
@@ -117,6 +128,8 @@ def run_part(
 
 
 def restore(part: PartSpec, paper_runs: Path, archive: Path) -> pd.DataFrame:
-    """Restore the part's archived cells into its store; return the rows of those cells."""
-    keys = restore_part(archive, part.store, paper_runs)
+    """Restore the part's archived cells into its store; return the rows of those cells (none
+    for a part not archived yet: the report says it is not run)."""
+    archived = (archive / part.store).is_dir()
+    keys = restore_part(archive, part.store, paper_runs) if archived else []
     return store_of(part, paper_runs).frame(keys)

@@ -19,6 +19,7 @@ from anomalab.reproductions.context import (
     selected_params,
 )
 from anomalab.reproductions.coverage import partial, parts_run, provenance
+from anomalab.reproductions.grid import grid
 
 _TARGETS = {(1, 2): "half", (2, 3): "two-thirds", (3, 4): "three-quarters"}
 
@@ -305,6 +306,21 @@ def summary(
     out.table(g.mean().join(g.std(ddof=1).add_suffix("_std")).round(digits))
 
 
+def times(ctx: Context, out: Section, parts: list[str] | None = None) -> None:
+    """Per part (its store) and entrant: mean fit and score seconds over the finished cells."""
+    rows = []
+    for part in parts or list(ctx.frames):
+        frame = ctx.frame(part)
+        ok = frame[frame["status"] == "ok"] if frame is not None else frame
+        for det, g in [] if ok is None else ok.groupby("detector"):
+            fit, score = g["fit_seconds"].mean(), g["score_seconds"].mean()
+            rows.append([ctx.spec.parts[part].store, det, f"{fit:.2f}", f"{score:.4f}", len(g)])
+    columns = ["suite", "entrant", "mean fit s", "mean score s (test part)", "cells"]
+    if rows:
+        table = pd.DataFrame(rows, columns=columns).astype(str)
+        out.table(table, index=False, align=["left", "left", "right", "right", "right"])
+
+
 def failures(ctx: Context, out: Section) -> None:
     """Every failed cell of the parts, one line each with the first line of its error."""
     lines = []
@@ -319,12 +335,14 @@ def failures(ctx: Context, out: Section) -> None:
 #: ``{ table = "<kind>" }`` in a spec -> its function (options: the function's keywords).
 TABLES: dict[str, Callable[..., Any]] = {
     "bound": bound,
+    "grid": grid,
     "reference": reference,
     "selections": selections,
     "means": means,
     "ranking": ranking,
     "per_dataset": per_dataset,
     "summary": summary,
+    "times": times,
     "failures": failures,
     "partial": partial,
     "parts_run": parts_run,

@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 
 from anomalab.bench.document import Section
-from anomalab.reproductions.context import LABELS, Context
+from anomalab.reproductions.context import LABELS, Context, finished_of, ms
+from anomalab.reproductions.grid import paper_datasets, paper_values
+from anomalab.reproductions.grid import values as _values
 from anomalab.reproductions.registry import section
 from anomalab.targets import published, wide
 
@@ -20,77 +22,16 @@ PAPER = "sgae"
 PAIR_METRICS = ("auc_roc", "auc_pr")
 
 
-def ms(values: pd.Series) -> str:
-    """``mean ± sample std (n=count)`` of the values, or ``not run``."""
-    v = values.dropna().to_numpy(dtype=float)
-    if len(v) == 0:
-        return "not run"
-    sd = v.std(ddof=1) if len(v) > 1 else 0.0
-    return f"{v.mean():.3f} ± {sd:.3f} (n={len(v)})"
-
-
 def _ok(ctx: Context, part: str) -> pd.DataFrame | None:
-    rows = ctx.frame(part)
-    return None if rows is None else rows[rows["status"] == "ok"]
-
-
-def _values(ok: pd.DataFrame, entrant: str, dataset: str, metric: str) -> pd.Series:
-    return ok.loc[(ok["detector"] == entrant) & (ok["dataset"] == dataset), metric]
+    return finished_of(ctx, [part])
 
 
 def _paper(table: str) -> pd.Series:
-    """The paper's ``table``: value by (dataset, entrant, metric), as printed."""
-    return published(PAPER, table).set_index(["dataset", "entrant", "metric"])["value"]
+    return paper_values(PAPER, table)
 
 
 def _datasets(ok: pd.DataFrame, given: list[str] | None, table: str | None) -> list[str]:
-    """``given``, else the paper's table's datasets (its order), else those of the cells."""
-    if given:
-        return list(given)
-    if table:
-        return list(dict.fromkeys(published(PAPER, table)["dataset"]))
-    return list(dict.fromkeys(ok["dataset"]))
-
-
-def _aligned(frame: pd.DataFrame, left: int = 1) -> list[str]:
-    return ["left"] * left + ["right"] * (frame.shape[1] + 1 - left)
-
-
-@section("sgae.grid")
-def grid(
-    ctx: Context, out: Section, part: str, metric: str, entrants: list[str] | None = None,
-    datasets: list[str] | None = None, paper_table: str | None = None,
-    columns: dict[str, str] | None = None, caption: str | None = None,
-    rows_by: str | None = None,
-) -> None:  # fmt: skip
-    """``metric`` per dataset (rows) and entrant (columns, ``entrants`` or those of the cells):
-    ours as mean ± std over seeds, the paper's ``paper_table`` in brackets where it has the entrant
-    (``columns`` maps an entrant to another of its columns). ``rows_by``: a protocol parameter
-    whose values make the rows instead (a part on one dataset)."""
-    ok = _ok(ctx, part)
-    if ok is None:
-        return
-    paper = _paper(paper_table) if paper_table else pd.Series(dtype=float)
-    if rows_by:
-        value = ok["protocol_params"].map(lambda p: json.loads(p)[rows_by])
-        ok = ok.assign(dataset=value.map(lambda v: f"{v:g}"))
-        names = [f"{v:g}" for v in sorted(value.unique())]
-    else:
-        names = _datasets(ok, datasets, paper_table)
-    entrants = list(entrants) if entrants else list(dict.fromkeys(ok["detector"]))
-    rows = []
-    for dataset in names:
-        row = []
-        for e in entrants:
-            text = ms(_values(ok, e, dataset, metric))
-            key = (dataset, (columns or {}).get(e, e), metric)
-            row.append(text + (f" [{paper[key]:.3f}]" if key in paper.index else ""))
-        rows.append(row)
-    index = pd.Index(names, name=rows_by.replace("_", " ") if rows_by else "dataset")
-    frame = pd.DataFrame(rows, columns=entrants, index=index)
-    if caption:
-        out.text(caption)
-    out.table(frame, align=_aligned(frame))
+    return paper_datasets(PAPER, ok, given, table)
 
 
 @section("sgae.faithful")
