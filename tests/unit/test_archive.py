@@ -147,3 +147,12 @@ def test_export_never_drops_an_archived_cell(tmp_path) -> None:
     restore_stores(archive, partial)
     export_stores(partial, archive)
     assert set(read_archive(archive / "a" / "results.csv")["cell_key"]) == {"a" * 40, "b" * 40}
+
+
+def test_an_empty_store_is_not_archived(tmp_path) -> None:
+    runs, archive = tmp_path / "runs", tmp_path / "archive"
+    ResultStore(runs / "ran" / "results.sqlite").add(_rows()[0])
+    ResultStore(runs / "not-run" / "results.sqlite")
+    written = export_stores(runs, archive)
+    assert [p.relative_to(archive).as_posix() for p in written] == ["ran/results.csv"]
+    assert not (archive / "not-run").exists()

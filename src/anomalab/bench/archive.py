@@ -48,6 +48,8 @@ def export_stores(runs: str | Path, archive: str | Path) -> list[Path]:
             )
     written = []
     for store, frame in frames.items():
+        if frame.empty:
+            continue  # nothing run yet (e.g. a part that --from-archive opened): no archive
         path = _archive_path(store, runs, archive)
         path.parent.mkdir(parents=True, exist_ok=True)
         for stale in path.parent.glob(f"{path.stem}.*[0-9]{ARCHIVE_SUFFIX}"):
