@@ -74,3 +74,16 @@ def test_recheck_reruns_a_cell_and_compares_it(tmp_path) -> None:
 def test_recheck_refuses_a_missing_archive(args) -> None:
     result = CliRunner().invoke(app, ["results", "recheck", *args])
     assert result.exit_code != 0 and "archive nowhere.csv not found" in result.output
+
+
+def test_recheck_reads_every_part_of_an_archive(tmp_path, monkeypatch) -> None:
+    """A store archived in parts (results.csv, results.2.csv) is sampled over all its rows."""
+    import anomalab.bench.recheck as recheck_module
+
+    rows = pd.read_csv(RESULTS / "cells" / "recommended" / "quick" / "results.csv")
+    rows.iloc[:10].to_csv(tmp_path / "results.csv", index=False)
+    rows.iloc[10:].to_csv(tmp_path / "results.2.csv", index=False)
+    seen: list[int] = []
+    monkeypatch.setattr(recheck_module, "sample", lambda r, s, m: seen.append(len(r)) or r.iloc[:0])
+    assert recheck_module.recheck(tmp_path / "results.csv") == []
+    assert seen == [len(rows)]

@@ -55,10 +55,13 @@ def _same(a: float | None, b: float | None) -> bool:
 def recheck(
     path: Path, seed: int = 0, max_fit: float = 20.0, report: Callable[[dict], Any] | None = None
 ) -> list[dict[str, Any]]:
-    """Re-run the sample of the archived store ``path`` (a CSV of ``anomalab results export``);
-    one dict per cell: its stored and fresh metrics and whether they are identical."""
+    """Re-run the sample of the archived store ``path`` (a CSV of ``anomalab results export``,
+    with its parts ``<stem>.2.csv``, ... where the store was written in parts); one dict per
+    cell: its stored and fresh metrics and whether they are identical."""
+    parts = [path, *sorted(path.parent.glob(f"{path.stem}.*[0-9]{path.suffix}"))]
+    rows = pd.concat([pd.read_csv(part) for part in parts], ignore_index=True)
     out = []
-    for _, row in sample(pd.read_csv(path), seed, max_fit).iterrows():
+    for _, row in sample(rows, seed, max_fit).iterrows():
         cell = cell_of_row(row)
         if cell.key != row["cell_key"]:
             raise ValueError(f"{path}: row {row['cell_key']} does not rebuild to its own key")

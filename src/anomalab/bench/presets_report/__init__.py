@@ -37,13 +37,15 @@ def write_report(
     render_only: bool = False,
     runs: Path = Path("runs/recommended"),
     doc: Path = Path("docs/results/recommended.md"),
+    evidence: Path | None = None,
 ) -> Path:
     """Run ``parts`` (unless ``render_only``), then write the report to ``doc``; the probes', the
-    paper-preset check's and the re-check's JSON files are read from ``doc``'s folder."""
+    paper-preset check's and the re-check's JSON files are read from (and the probes written
+    to) ``evidence``, by default ``doc``'s folder."""
     unknown = sorted(parts - set(ALL_PARTS))
     if unknown:
         raise ValueError(f"unknown part(s) {unknown}; parts: {', '.join(ALL_PARTS)}")
-    folder = doc.parent
+    folder = doc.parent if evidence is None else evidence
     probes_file = folder / "recommended_probes.json"
     frames = {
         name: suite_frame(name, jobs, run=part in parts and not render_only, runs=runs)
