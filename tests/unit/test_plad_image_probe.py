@@ -47,3 +47,14 @@ def test_table_of_the_committed_rows() -> None:
     assert f"| {np.mean([r['test_auc'] for r in paper]):.3f} |" in line
     per_cell = table[table.index("") + 1 :]
     assert sum(t.startswith("| paper | mnist-images:") for t in per_cell) == len(paper)
+
+
+def test_markdown_writes_the_tables_and_fits_nothing(tmp_path) -> None:
+    from anomalab.bench.plad_image_probe import main
+
+    out = tmp_path / "probe.md"
+    main(["--out", str(ROOT / DEFAULT_OUT), "--markdown", str(out)])
+    text = out.read_text()
+    assert (
+        text.startswith("# PLAD on one-class MNIST") and "| paper | mnist-images:0 seed 0 |" in text
+    )
