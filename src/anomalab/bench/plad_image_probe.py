@@ -303,10 +303,7 @@ def probe_table(rows: list[dict[str, Any]]) -> list[str]:
     for r in rows:
         per = ", ".join(f"{k}: {v:.2f}" for k, v in r["auc_per_anomaly_class"].items())
         curve = " ".join(f"{v:.2f}" for v in r["test_auc_per_epoch_subsample"])
-        out.append(
-            f"| {r['rung']} | {r['dataset']}:{r['normal_class']} | {r['test_auc']:.3f} | "
-            f"{per} | {curve} |"
-        )
+        out.append(f"| {r['rung']} | {_cell(r)} | {r['test_auc']:.3f} | {per} | {curve} |")
     return out
 
 
