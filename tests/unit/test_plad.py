@@ -224,7 +224,7 @@ def test_validation_split_of_training_normals_selects_an_epoch() -> None:
 def test_recommended_image_rules_are_the_tabular_ones_without_the_step_minimum(
     mnist_small,
 ) -> None:
-    """Images (revision 2): two-sided perturbations with random signs and lambda 10, the budget's
+    """Images (issue 27): two-sided perturbations with random signs and lambda 10, the budget's
     epochs (no 2,000-step minimum, which would be 667 epochs on these 300 images); the paper
     preset keeps the paper's one-sided perturbations and lambda 1 (docs/results/
     plad_image_diagnosis.json: on MNIST digit 0 the paper preset ranks every other digit as
@@ -241,6 +241,5 @@ def test_recommended_image_rules_are_the_tabular_ones_without_the_step_minimum(
     assert rec.history_.epochs_run == 20
     paper = PLAD(preset="paper", **{**small, "epochs": 1}).fit(X_train)
     assert (paper.hp_.mirror, paper.hp_.random_signs, paper.hp_.lam) == (False, False, 1.0)
-    assert PLAD.recommended_revision == 2
     tabular = PLAD().recommended_params(DataShape(64, 3, (3,)))
     assert tabular == {"lam": 10.0, "mirror": True, "random_signs": True, "min_steps": 2000}

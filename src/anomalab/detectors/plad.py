@@ -110,9 +110,9 @@ class PLAD(TorchDetector):
     epochs of batch 128 are 100 steps on 63-row wine, where the classifier stays near chance. Development half, one-class validation splits, mean AUC-ROC / AUC-PR:
     paper 0.591 / 0.291, recommended 0.795 / 0.424; one rule changed: no random signs
     0.779 / 0.399, no mirror 0.784 / 0.428, lambda 1 0.779 / 0.439, no step minimum 0.753 / 0.413
-    (OneClassSVM 0.792 / 0.456, IsolationForest 0.814 / 0.441 on the same rows). Images
-    (revision 2; revision 1 was the paper's): the same mirror, random signs and lambda 10, but
-    the budget's epochs with no step minimum. Development set MNIST only (the probe
+    (OneClassSVM 0.792 / 0.456, IsolationForest 0.814 / 0.441 on the same rows). Images (issue
+    27; before it, the paper's settings): the same mirror, random signs and lambda 10, but the
+    budget's epochs with no step minimum. Development set MNIST only (the probe
     ``python -m anomalab.bench.plad_image_probe``, ``docs/results/plad_image_diagnosis.json``;
     cpu budget, seed 0, digits 0 / 1 / 7): test AUC paper 0.208 / 0.498 / 0.603, these rules
     0.471 / 0.891 / 0.689; with lambda 1 instead 0.443 / 0.906 on digits 0 / 1. The paper
@@ -164,8 +164,8 @@ class PLAD(TorchDetector):
     explain_method = "occlusion"
     fitted_state = ("mean_", "scale_")
     score_batch_size: ClassVar[int] = 2048
-    #: 2: images take the tabular rules too, without the step minimum (revision 1: the paper's)
-    recommended_revision = 2
+    # recommended_revision stays 1: the image rules changed, but no recommended PLAD cell on images
+    # was ever stored, and a bump would re-key every stored tabular cell, whose settings are the same
     paper_params: ClassVar[dict[str, Any]] = {
         "lam": 1.0,
         "mirror": False,
