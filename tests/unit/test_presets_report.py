@@ -84,6 +84,19 @@ def test_recheck_reads_every_part_of_an_archive(tmp_path, monkeypatch) -> None:
     rows.iloc[:10].to_csv(tmp_path / "results.csv", index=False)
     rows.iloc[10:].to_csv(tmp_path / "results.2.csv", index=False)
     seen: list[int] = []
+    monkeypatch.setattr(recheck_module, "current_rows", lambda r: r)
     monkeypatch.setattr(recheck_module, "sample", lambda r, s, m: seen.append(len(r)) or r.iloc[:0])
     assert recheck_module.recheck(tmp_path / "results.csv") == []
     assert seen == [len(rows)]
+
+
+def test_rows_of_an_earlier_preset_revision_are_not_rechecked() -> None:
+    """A row whose key this code no longer makes (an earlier recommended revision) is left out."""
+    from anomalab.bench.recheck import current_rows
+
+    rows = current_rows(pd.read_csv(RESULTS / "cells" / "recommended" / "quick" / "results.csv"))
+    rows = rows.head(6)
+    stale = rows.copy()
+    stale.loc[stale.index[0], "cell_key"] = "0" * 40
+    assert len(current_rows(rows)) == 6
+    assert list(current_rows(stale).index) == list(rows.index[1:])

@@ -4,8 +4,9 @@ committed code still makes them.
 
 For every entrant (detector and params) of an archived store, one stored ``ok`` cell is drawn at
 random (``seed``; among cells whose stored fit took under ``max_fit`` seconds, to keep the check
-short), rebuilt from its row (its key must equal the stored key), run again, and compared metric
-by metric, to the last bit.
+short), rebuilt from its row, run again, and compared metric by metric, to the last bit. Rows of
+an earlier revision of a recommended preset (which no longer rebuild to their own key) are left
+out.
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ def sample(rows: pd.DataFrame, seed: int, max_fit: float) -> pd.DataFrame:
     return pd.DataFrame(picks)
 
 
+def current_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows that this code rebuilds to their own key. A row that does not is a cell of an
+    earlier revision of a recommended preset (its key records that revision), kept for the
+    tables made from it; this code would run another cell, so it is not re-checked."""
+    return rows[[cell_of_row(row).key == row["cell_key"] for _, row in rows.iterrows()]]
+
+
 def _same(a: float | None, b: float | None) -> bool:
     """Equal to the last bit (both NaN counts as equal)."""
     if a is None or b is None:
@@ -60,11 +68,10 @@ def recheck(
     cell: its stored and fresh metrics and whether they are identical."""
     parts = [path, *sorted(path.parent.glob(f"{path.stem}.*[0-9]{path.suffix}"))]
     rows = pd.concat([pd.read_csv(part) for part in parts], ignore_index=True)
+    current = current_rows(rows)
     out = []
-    for _, row in sample(rows, seed, max_fit).iterrows():
+    for _, row in sample(current, seed, max_fit).iterrows():
         cell = cell_of_row(row)
-        if cell.key != row["cell_key"]:
-            raise ValueError(f"{path}: row {row['cell_key']} does not rebuild to its own key")
         now = run_cell(cell)
         stored = {m: float(row[m]) for m in METRICS}
         fresh = {m: now.get(m) for m in METRICS}
