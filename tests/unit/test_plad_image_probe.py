@@ -49,12 +49,14 @@ def test_table_of_the_committed_rows() -> None:
     assert sum(t.startswith("| paper | mnist-images:") for t in per_cell) == len(paper)
 
 
-def test_markdown_writes_the_tables_and_fits_nothing(tmp_path) -> None:
+def test_table_prints_the_stored_rows_and_fits_nothing(capsys) -> None:
     from anomalab.bench.plad_image_probe import main
 
-    out = tmp_path / "probe.md"
-    main(["--out", str(ROOT / DEFAULT_OUT), "--markdown", str(out)])
-    text = out.read_text()
-    assert (
-        text.startswith("# PLAD on one-class MNIST") and "| paper | mnist-images:0 seed 0 |" in text
-    )
+    main(["--out", str(ROOT / DEFAULT_OUT), "--table"])
+    assert "| paper | mnist-images:0 seed 0 |" in capsys.readouterr().out
+
+
+def test_the_presets_report_shows_the_probe_rows() -> None:
+    text = (ROOT / "docs" / "results" / "recommended.md").read_text(encoding="utf-8")
+    assert "### PLAD on one-class MNIST: diagnosis probe" in text
+    assert "| paper | mnist-images:0 seed 0 |" in text

@@ -20,7 +20,9 @@ presets_app = typer.Typer(
 def presets_report(
     parts: Annotated[
         str,
-        typer.Option(help="Comma-separated: dev, confirm, full, quick, round2, probes (all)."),
+        typer.Option(
+            help="Comma-separated: dev, confirm, full, quick, round2, images, probes (all)."
+        ),
     ] = "all",
     jobs: Annotated[int, typer.Option(help="Cells run in parallel.")] = 1,
     render_only: Annotated[

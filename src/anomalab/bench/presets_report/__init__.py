@@ -24,6 +24,7 @@ from anomalab.bench.presets_report.confirmation import (
     recheck_section,
 )
 from anomalab.bench.presets_report.development import dev_section, reversal_section
+from anomalab.bench.presets_report.images import images_section
 from anomalab.bench.presets_report.probes import run_probes
 from anomalab.bench.presets_report.round2 import round2_section
 
@@ -64,6 +65,7 @@ def write_report(
         *round2_section(frames),
         *full_section(frames),
         *quick_section(frames),
+        *images_section(frames["image-baselines"], folder / "plad_image_diagnosis.json"),
         *check_section(folder / "paper_presets_check.json"),
         *recheck_section(folder / "recommended_recheck.json"),
     ]
