@@ -58,5 +58,5 @@ def test_table_prints_the_stored_rows_and_fits_nothing(capsys) -> None:
 
 def test_the_presets_report_shows_the_probe_rows() -> None:
     text = (ROOT / "docs" / "results" / "recommended.md").read_text(encoding="utf-8")
-    assert "### PLAD on one-class MNIST: diagnosis probe" in text
+    assert "### PLAD on one-class MNIST (the development set): rungs and diagnosis probe" in text
     assert "| paper | mnist-images:0 seed 0 |" in text

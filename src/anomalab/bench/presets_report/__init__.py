@@ -65,7 +65,11 @@ def write_report(
         *round2_section(frames),
         *full_section(frames),
         *quick_section(frames),
-        *images_section(frames["image-baselines"], folder / "plad_image_diagnosis.json"),
+        *images_section(
+            frames["image-baselines"],
+            frames["plad-images-dev"],
+            folder / "plad_image_diagnosis.json",
+        ),
         *check_section(folder / "paper_presets_check.json"),
         *recheck_section(folder / "recommended_recheck.json"),
     ]

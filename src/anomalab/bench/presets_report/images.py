@@ -35,7 +35,26 @@ def class_means(df: pd.DataFrame) -> pd.DataFrame:
     return out.reindex([d for d in IMAGE_DATASETS if d in out.index])
 
 
-def images_section(df: pd.DataFrame, diagnosis: Path) -> list[str]:
+def dev_rungs(dev: pd.DataFrame) -> list[str]:
+    """PLAD's image rungs on the development set (MNIST): one line per rung."""
+    if dev.empty:
+        return ["Suite `plad-images-dev`: not run yet (`anomalab presets report --parts images`)."]
+    means = class_means(dev)
+    out = [
+        stored(dev),
+        "",
+        "Suite `plad-images-dev` (MNIST, the development set: each digit normal, 2 seeds, cpu "
+        "budget), mean AUC-ROC (%) over the digits as above:",
+        "",
+        "| rung | " + " | ".join(means.index) + " |",
+        "|---" * (len(means.index) + 1) + "|",
+    ]
+    for rung in means.columns:
+        out.append(f"| {rung} | " + " | ".join(str(v) for v in means[rung].fillna("–")) + " |")
+    return out
+
+
+def images_section(df: pd.DataFrame, dev: pd.DataFrame, diagnosis: Path) -> list[str]:
     title = "## Images (issue 27): simple baselines on the one-class image cells"
     if df.empty:
         return not_run(title, "images")
@@ -56,7 +75,8 @@ def images_section(df: pd.DataFrame, diagnosis: Path) -> list[str]:
     ]
     for dataset, row in means.iterrows():
         out.append(f"| {dataset} | " + " | ".join(str(v) for v in row.fillna("–")) + " |")
-    out += ["", "### PLAD on one-class MNIST: diagnosis probe", ""]
+    out += ["", "### PLAD on one-class MNIST (the development set): rungs and diagnosis probe", ""]
+    out += [*dev_rungs(dev), ""]
     if not diagnosis.is_file():
         return [*out, f"Not run yet (`{PROBE_COMMAND}`).", ""]
     rows = json.loads(diagnosis.read_text())["rows"]
