@@ -68,6 +68,7 @@ def write_report(
         *images_section(
             frames["image-baselines"],
             frames["plad-images-dev"],
+            frames["novnorm-images-dev"],
             folder / "plad_image_diagnosis.json",
         ),
         *check_section(folder / "paper_presets_check.json"),

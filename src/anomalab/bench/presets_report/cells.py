@@ -21,7 +21,7 @@ PARTS = {
     "full": ("adbench-unsup",),
     "quick": ("quick",),
     "round2": ("recommended-round2-dev", "recommended-round2-confirm"),
-    "images": ("image-baselines", "plad-images-dev"),
+    "images": ("image-baselines", "plad-images-dev", "novnorm-images-dev"),
 }
 #: Detector families: the rungs of recommended-dev whose label starts with the family's name.
 FAMILIES = (

@@ -36,14 +36,15 @@ def class_means(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def dev_rungs(dev: pd.DataFrame) -> list[str]:
-    """PLAD's image rungs on the development set (MNIST): one line per rung."""
+    """A detector's image rungs on the development set (MNIST): one line per rung."""
+    suite = dev.attrs["suite"]
     if dev.empty:
-        return ["Suite `plad-images-dev`: not run yet (`anomalab presets report --parts images`)."]
+        return [f"Suite `{suite}`: not run yet (`anomalab presets report --parts images`)."]
     means = class_means(dev)
     out = [
         stored(dev),
         "",
-        "Suite `plad-images-dev` (MNIST, the development set: each digit normal, 2 seeds, cpu "
+        f"Suite `{suite}` (MNIST, the development set: each digit normal, 2 seeds, cpu "
         "budget), mean AUC-ROC (%) over the digits as above:",
         "",
         "| rung | " + " | ".join(means.index) + " |",
@@ -54,7 +55,9 @@ def dev_rungs(dev: pd.DataFrame) -> list[str]:
     return out
 
 
-def images_section(df: pd.DataFrame, dev: pd.DataFrame, diagnosis: Path) -> list[str]:
+def images_section(
+    df: pd.DataFrame, dev: pd.DataFrame, novnorm_dev: pd.DataFrame, diagnosis: Path
+) -> list[str]:
     title = "## Images (issue 27): simple baselines on the one-class image cells"
     if df.empty:
         return not_run(title, "images")
@@ -89,6 +92,10 @@ def images_section(df: pd.DataFrame, dev: pd.DataFrame, diagnosis: Path) -> list
         "Development set: MNIST only.",
         "",
         *probe_table(rows),
+        "",
+        "### NovNorm on one-class MNIST (the development set)",
+        "",
+        *dev_rungs(novnorm_dev),
         "",
     ]
     return out
