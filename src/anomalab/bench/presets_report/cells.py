@@ -45,6 +45,7 @@ STORES = {
     "adbench-unsup": "unsupervised",
     "recommended-round2-dev": "recommended-dev",
     "recommended-round2-confirm": "unsupervised",
+    "novnorm-images-dev": "image-baselines",  # its conv AE rung is image-baselines' entrant
 }
 #: Round-1 rules that round 2 dropped, and the (detector, recommended revision) that drops it.
 ROUND1_DROPPED_IN = {"DAGMM and SG-DAGMM host: z-scored inputs (round 1)": ("DAGMM", 2)}
