@@ -100,3 +100,34 @@ def test_rows_of_an_earlier_preset_revision_are_not_rechecked() -> None:
     stale.loc[stale.index[0], "cell_key"] = "0" * 40
     assert len(current_rows(rows)) == 6
     assert list(current_rows(stale).index) == list(rows.index[1:])
+
+
+def _dev_rows(gains: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    """Two seeds x two classes per rung; ``gains``: the rung's AUC per seed over the paper's 0.8."""
+    rows = []
+    for rung, per_seed in {"paper": (0.0, 0.0), **gains}.items():
+        for seed, gain in enumerate(per_seed):
+            for c in (0, 1):
+                rows.append(
+                    {"detector": rung, "seed": seed, "auc_roc": 0.8 + gain, "status": "ok",
+                     "dataset": "mnist-images", "protocol_params": json.dumps({"normal_class": c})}
+                )  # fmt: skip
+    frame = pd.DataFrame(rows)
+    frame.attrs.update(suite="x-dev", expected=len(frame))
+    return frame
+
+
+def test_the_image_decision_takes_a_rung_only_where_its_gain_beats_the_seed_spread() -> None:
+    from anomalab.bench.presets_report.images import decision
+
+    steady = _dev_rows({"steady": (0.05, 0.06), "noisy": (0.20, -0.10)})
+    lines = decision(steady, "paper")
+    assert lines[-1] == "- Decision (the suite's rule): **steady**."
+    assert any(line.startswith("- noisy against paper: +5.0 ± 21.2") for line in lines)
+    worse = _dev_rows({"worse": (-0.05, -0.04)})
+    assert decision(worse, "paper")[-1] == "- Decision (the suite's rule): **paper**."
+    partial = steady.iloc[1:].copy()
+    partial.attrs.update(steady.attrs)
+    assert decision(partial, "paper") == [
+        "Decision: made once every cell of the suite is stored and finished."
+    ]
