@@ -187,7 +187,7 @@ def test_a_bad_spec_is_one_line_naming_the_problem(path, value, message) -> None
 @pytest.mark.parametrize(
     ("block", "message"),
     [
-        ({"table": "histogram"}, "unknown table 'histogram'; tables: bound, failures"),
+        ({"table": "histogram"}, "unknown table 'histogram'; tables: bound, class_mean_vs"),
         ({"section": "anorand.nothing"}, "unknown section function 'anorand.nothing'"),
         ({"table": "means", "digit": 3}, "table 'means': got an unexpected keyword argument"),
         ({"table": "bound", "comparison": "d"}, "unknown comparison 'd'"),
