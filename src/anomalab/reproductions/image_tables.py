@@ -150,11 +150,12 @@ def class_means(
     ctx: Context, out: Section, part: str, rows: list[list[str]], paper_table: str | None = None,
     paper: dict[str, str] | None = None, metric: str = "auc_roc", columns: list[str] | None = None,
     also: list[str] | None = None, scale: float = 100.0, digits: int = 1,
+    caption: str | None = None,
 ) -> None:  # fmt: skip
     """One row per ``[dataset, entrant]`` (a third element: the row's label, else the dataset):
     the paper's ten-class mean (``paper_table``'s row ``<dataset>`` of ``paper[entrant]``; ``-``
     for an entrant not in ``paper``) and ours (:class:`ClassMean`, ``not run yet`` unless every
-    class ran). ``columns``: the three headers."""
+    class ran). ``columns``: the three headers; ``caption``: a line before the table."""
     ok = _rows(ctx, part, also)
     if ok is None:
         return
@@ -168,6 +169,8 @@ def class_means(
         table.append([label[0] if label else dataset, printed, ours])
     header = columns or ["dataset", "paper", "ours"]
     frame = pd.DataFrame(table, columns=header)
+    if caption:
+        out.text(caption)
     out.table(frame, index=False, align=["left"] + ["right"] * 2)
 
 
