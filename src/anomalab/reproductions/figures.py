@@ -30,7 +30,7 @@ def refit(
 ) -> tuple[Any, Any]:  # fmt: skip
     """(model, task): ``entrant``'s cell of ``part`` for ``seed`` (on ``dataset``, else the
     first; with the protocol parameters ``where``, e.g. a normal class) fitted again, on the
-    cell's dataset, protocol and parameters as stored."""
+    cell's dataset, protocol and parameters as stored; LookupError when the part stores none."""
     from anomalab.bench.runner import make_entrant
     from anomalab.data import load_dataset, make_task
 
@@ -39,7 +39,12 @@ def refit(
     if where:
         params = rows["protocol_params"].map(json.loads)
         rows = rows[params.map(lambda p: all(p.get(k) == v for k, v in where.items()))]
-    cell = rows[(rows["seed"] == seed) & (rows["detector"] == entrant)].iloc[0]
+    rows = rows[(rows["seed"] == seed) & (rows["detector"] == entrant)]
+    if rows.empty:
+        raise LookupError(
+            f"part {part} stores no cell of {entrant} (seed {seed}, {dataset}, {where})"
+        )
+    cell = rows.iloc[0]
     dataset = load_dataset(cell["dataset"], ctx.data_root)
     task = make_task(dataset, cell["protocol"], seed, **json.loads(cell["protocol_params"]))
     params = json.loads(cell["params"])
