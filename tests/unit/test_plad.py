@@ -17,6 +17,11 @@ from anomalab.detectors.plad import (
     perturbation_size,
     plad_loss_terms,
 )
+from anomalab.detectors.plad_probe import (
+    learned_perturbation,
+    perturbation_summary,
+    shared_direction,
+)
 from anomalab.presets import DataShape
 
 # ----------------------------------------------------------------------------- loss terms
@@ -116,25 +121,26 @@ def test_classifier_separates_perturbed_from_normal_and_perturbation_is_small(
     the classifier tells perturbed from normal data apart, and the perturbation is small."""
     X = thyroid_task.X_train
     det = PLAD(preset="paper", lam=3.0, epochs=15, random_state=0).fit(X)
+    probe = learned_perturbation(det, X)
     Xt, X_tilde = det.perturb(X, seed=0)
-    p_normal = det.decision_function(X)
+    np.testing.assert_array_equal(probe.X_tilde, X_tilde)
+    np.testing.assert_array_equal(probe.p_normal, det.decision_function(X))
     with torch.no_grad():
         logits = det.model_(torch.tensor(X_tilde, dtype=torch.float32)).double()
-    p_perturbed = torch.sigmoid(logits).numpy()
+    np.testing.assert_allclose(probe.p_perturbed, torch.sigmoid(logits).numpy())
     y = np.r_[np.zeros(len(X)), np.ones(len(X))]
-    auc = roc_auc_score(y, np.r_[p_normal, p_perturbed])
-    rel = np.linalg.norm(X_tilde - Xt, axis=1) / np.linalg.norm(Xt, axis=1)
-    spread = np.linalg.norm(Xt - Xt[np.roll(np.arange(len(Xt)), 1)], axis=1)
-    shift = np.linalg.norm(X_tilde - Xt, axis=1)
+    assert probe.separation == roc_auc_score(y, np.r_[probe.p_normal, probe.p_perturbed])
+    summary = perturbation_summary(det, X)
     print(
-        f"PLAD thyroid: AUC(normal vs perturbed) {auc:.3f}; perturbation size: median "
-        f"||x~ - x|| / ||x|| {np.median(rel):.3f}, mean ||x~ - x|| {shift.mean():.3f} vs mean "
-        f"distance between two normal points {spread.mean():.3f}"
+        f"PLAD thyroid: AUC(normal vs perturbed) {summary['auc']:.3f}; perturbation size: median "
+        f"||x~ - x|| / ||x|| {summary['relative_size']:.3f}, mean ||x~ - x|| {summary['size']:.3f} "
+        f"vs mean distance between two normal points {summary['pair_distance']:.3f}"
     )
-    assert auc > 0.95
-    assert np.median(p_perturbed) > 0.5 > np.median(p_normal)  # score = P(abnormal)
-    assert np.median(rel) < 0.5
-    assert shift.mean() < 0.5 * spread.mean()
+    assert summary["auc"] > 0.95 and summary["n_train"] == len(X)
+    assert summary["p_perturbed"] > 0.5 > summary["p_normal"]  # score = P(abnormal)
+    assert summary["relative_size"] < 0.5
+    assert summary["size"] < 0.5 * summary["pair_distance"]
+    assert len(summary["shift_mean"]) == X.shape[1] and summary["spread"] > 0
 
 
 def test_one_classifier_pass_with_both_groups() -> None:
@@ -194,6 +200,12 @@ def test_image_path_lenet_fits_scores_and_checks_shapes(mnist_small, tmp_path) -
     import anomalab
 
     np.testing.assert_array_equal(anomalab.load(tmp_path / "m").decision_function(X_test), scores)
+    probe = shared_direction(det, X_train, X_test, y_test)  # the image probe's measurements
+    assert probe["test_auc"] == roc_auc_score(y_test, scores)
+    assert (
+        0.0 <= probe["train_separation_auc"] <= 1.0 and -1.0 <= probe["spearman_score_vs_u"] <= 1.0
+    )
+    assert -1.0 <= probe["median_cos_to_mean_shift"] <= 1.0 and probe["median_relative_size"] > 0
     flat = PLAD(budget="cpu", epochs=1, image_shape=(1, 28, 28), vae_hidden=32, random_state=0)
     assert flat.fit(X_train.reshape(300, -1)).input_shape_ == (1, 28, 28)
 

@@ -1,6 +1,6 @@
 """``anomalab reproduce``: the spec loader and its one-line errors, the section registry, the
 archive the package ships, the command's help, and each converted paper's report (AnoRand,
-SG-AE, DevNet) rendered from the archive byte for byte as committed."""
+SG-AE, DevNet, PLAD) rendered from the archive byte for byte as committed."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from anomalab.bench.document import Section
 from anomalab.cli import app
 from anomalab.reproductions import registry
+from anomalab.reproductions import spec as spec_module
 from anomalab.reproductions.archive import archive_files, archive_folder, packaged_files
 from anomalab.reproductions.context import Context
 from anomalab.reproductions.engine import (
@@ -87,9 +88,33 @@ def test_devnet_renders_from_the_shipped_archive_as_committed(tmp_path, monkeypa
     assert "- `peers` (store `adbench-semi-peers`): **not run** (no stored cells)." in text
 
 
+def test_plad_renders_from_the_shipped_archive_as_committed(tmp_path, monkeypatch) -> None:
+    """PLAD's report from the package's archive is docs/results/plad.md and plad.html, byte for
+    byte: the probes' JSON shipped beside the spec is read, nothing is fitted; the parts not
+    archived yet (image suites, the lambda sweep's final half, the timing probe) are said not
+    run and their tables say 'not run yet'."""
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    result = reproduce(ReproduceRequest("plad", out=out, from_archive=True))
+    assert result.report.read_bytes() == (ROOT / "docs" / "results" / "plad.md").read_bytes()
+    assert result.html.read_bytes() == (ROOT / "docs" / "results" / "plad.html").read_bytes()
+    assert result.cells["tabular"] == 70 and result.cells["adbench"] == 642
+    text = result.report.read_text()
+    assert "| perfect ranking (every anomaly above every normal) |" in text  # drocc_bounds.json
+    assert "On the 1,839 training normals (z-scored)" in text  # thyroid_probe.json
+    assert "| fashion-mnist:2 |" in text  # image_probe.json
+    assert "part `lambda-final` (store `plad-tabular-lambda-final`) has no stored cells" in text
+    assert "- thyroid F1 >= 0.70 (paper 76.6): ours " in text
+
+
 @pytest.mark.parametrize(
     ("paper", "store"),
-    [("anorand", "anorand-supervised"), ("sgae", "sgae-paper"), ("devnet", "devnet-paper")],
+    [
+        ("anorand", "anorand-supervised"),
+        ("sgae", "sgae-paper"),
+        ("devnet", "devnet-paper"),
+        ("plad", "plad-tabular"),
+    ],
 )
 def test_the_shipped_archive_is_the_checkouts(paper: str, store: str) -> None:
     """src/anomalab/reproductions/archives/PAPER.zip holds docs/results/cells/PAPER's files
@@ -187,7 +212,7 @@ def test_a_bad_spec_is_one_line_naming_the_problem(path, value, message) -> None
 @pytest.mark.parametrize(
     ("block", "message"),
     [
-        ({"table": "histogram"}, "unknown table 'histogram'; tables: bound, failures"),
+        ({"table": "histogram"}, "unknown table 'histogram'; tables: bound, class_mean_vs"),
         ({"section": "anorand.nothing"}, "unknown section function 'anorand.nothing'"),
         ({"table": "means", "digit": 3}, "table 'means': got an unexpected keyword argument"),
         ({"table": "bound", "comparison": "d"}, "unknown comparison 'd'"),
@@ -207,7 +232,8 @@ def test_a_table_without_its_part_is_refused() -> None:
         check_spec(spec_from_dict("anorand", raw))
 
 
-def test_papers_without_a_spec_say_so() -> None:
+def test_papers_without_a_spec_say_so(monkeypatch) -> None:
+    monkeypatch.setattr(spec_module, "has_spec", lambda paper: paper != "plad")
     with pytest.raises(SpecError, match="'plad' is not yet converted.*plad_report.py"):
         load_spec("plad")
     with pytest.raises(SpecError, match="unknown paper 'nope'; papers: devnet, plad"):
@@ -343,6 +369,7 @@ def test_help_lists_the_five_papers() -> None:
         "anorand": "anorand: Table 2",
         "sgae": "sgae: Tables 2-6",
         "devnet": "devnet: Tables 1-2",
+        "plad": "plad: Tables 2-6",
     }
     for paper in PAPERS:
         expected = converted.get(paper, f"{paper}: not yet converted")
@@ -350,7 +377,8 @@ def test_help_lists_the_five_papers() -> None:
     assert "reproduce" in runner.invoke(app, ["--help"]).output
 
 
-def test_cli_errors_are_one_line() -> None:
+def test_cli_errors_are_one_line(monkeypatch) -> None:
+    monkeypatch.setattr(spec_module, "has_spec", lambda paper: paper != "plad")
     result = runner.invoke(app, ["reproduce", "plad", "--from-archive"])
     assert result.exit_code == 1
     assert "not yet converted" in result.output
