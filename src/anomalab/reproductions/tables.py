@@ -20,6 +20,7 @@ from anomalab.reproductions.context import (
 )
 from anomalab.reproductions.coverage import partial, parts_run, provenance
 from anomalab.reproductions.grid import grid
+from anomalab.reproductions.image_tables import class_mean_vs, class_means, dataset_means, per_class
 
 _TARGETS = {(1, 2): "half", (2, 3): "two-thirds", (3, 4): "three-quarters"}
 
@@ -336,6 +337,10 @@ def failures(ctx: Context, out: Section) -> None:
 TABLES: dict[str, Callable[..., Any]] = {
     "bound": bound,
     "grid": grid,
+    "per_class": per_class,
+    "class_means": class_means,
+    "class_mean_vs": class_mean_vs,
+    "dataset_means": dataset_means,
     "reference": reference,
     "selections": selections,
     "means": means,
