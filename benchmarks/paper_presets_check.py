@@ -32,6 +32,7 @@ ARCHIVES = {
     "devnet": Path("docs/results/cells/devnet/devnet-paper/results.csv"),
     "anorand": Path("docs/results/cells/anorand/anorand-supervised/results.csv"),
     "sgae": Path("docs/results/cells/sgae/sgae-paper/results.csv"),
+    "novnorm": Path("docs/results/cells/novnorm/novnorm-images/results.csv"),
 }
 METRICS = ("auc_roc", "auc_pr", "f1")
 OUT = Path("docs/results/paper_presets_check.json")

@@ -187,7 +187,7 @@ def test_a_bad_spec_is_one_line_naming_the_problem(path, value, message) -> None
 @pytest.mark.parametrize(
     ("block", "message"),
     [
-        ({"table": "histogram"}, "unknown table 'histogram'; tables: bound, failures"),
+        ({"table": "histogram"}, "unknown table 'histogram'; tables: bound, changes"),
         ({"section": "anorand.nothing"}, "unknown section function 'anorand.nothing'"),
         ({"table": "means", "digit": 3}, "table 'means': got an unexpected keyword argument"),
         ({"table": "bound", "comparison": "d"}, "unknown comparison 'd'"),
@@ -343,6 +343,7 @@ def test_help_lists_the_five_papers() -> None:
         "anorand": "anorand: Table 2",
         "sgae": "sgae: Tables 2-6",
         "devnet": "devnet: Tables 1-2",
+        "novnorm": "novnorm: Tables 1-5",
     }
     for paper in PAPERS:
         expected = converted.get(paper, f"{paper}: not yet converted")
