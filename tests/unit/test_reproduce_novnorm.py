@@ -25,6 +25,7 @@ RESULTS = ROOT / "docs" / "results"
 #: The files beside the report that it reads (a fresh checkout has them in docs/results/).
 BESIDE = ("novnorm_diagnosis.json", "novnorm_extremes.png.txt", "novnorm_extremes.png")
 SPEC = load_paper("novnorm")
+CPU = "NovNorm (cpu)"
 
 
 def test_novnorm_renders_from_the_shipped_archive_as_committed(tmp_path, monkeypatch) -> None:
@@ -180,13 +181,13 @@ def test_figure_and_diagnosis_refit_only_when_cells_run(tmp_path, data_root) -> 
     rows = _seed_zero([2])
     for from_archive, classes in ((True, ["mnist-images:2"]), (False, ["mnist-images:3"])):
         ctx = Context(SPEC, {"images": rows}, tmp_path, from_archive, data_root)
-        diagnosis(ctx, out := Section("D"), "images", classes, variants, "d.json")
-        extremes(ctx, out, "images", classes, "x")
+        diagnosis(ctx, out := Section("D"), "images", CPU, classes, variants, "d.json")
+        extremes(ctx, out, "images", CPU, classes, "x")
         assert out.blocks[0][1].startswith("Not produced yet: running part `images` makes it")
         assert out.blocks[1][1].startswith("Not drawn yet: running part `images` draws it")
         assert not (tmp_path / "d.json").exists() and not (tmp_path / "x.png.txt").exists()
     ctx = Context(SPEC, {"images": rows}, tmp_path, False, data_root)
-    diagnosis(ctx, out := Section("D"), "images", ["mnist-images:2"], variants, "d.json")
+    diagnosis(ctx, out := Section("D"), "images", CPU, ["mnist-images:2"], variants, "d.json")
     saved = json.loads((tmp_path / "d.json").read_text())
     assert saved["command"] == "anomalab reproduce novnorm --parts images"
     assert [r["variant"] for r in saved["rows"]] == ["faithful", "detached"]
@@ -195,6 +196,6 @@ def test_figure_and_diagnosis_refit_only_when_cells_run(tmp_path, data_root) -> 
     assert 0 < first["auc_r"] < 1 and first["batch_loss"] >= first["one_over_batch"]
     assert out.blocks[0][1].startswith("Produced by `anomalab reproduce novnorm --parts images`")
     assert out.blocks[-1][1].startswith("- mnist-images:2: the faithful loss ends at")
-    extremes(ctx, out := Section("E"), "images", ["mnist-images:2"], "x")
+    extremes(ctx, out := Section("E"), "images", CPU, ["mnist-images:2"], "x")
     assert (tmp_path / "x.png.txt").read_text().splitlines()[1] == "mnist-images:2"
     assert out.blocks[-1][1].png[:4] == b"\x89PNG"

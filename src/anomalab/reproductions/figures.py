@@ -22,24 +22,19 @@ def png(fig: Plot, dpi: int = 80) -> bytes:
 
 
 def refit(
-    ctx: Context, part: str, entrant: str | None, seed: int = 0, dataset: str | None = None,
-    where: dict[str, Any] | None = None, updates: dict[str, Any] | None = None,
-) -> tuple[Any, Any]:  # fmt: skip
-    """(model, task): ``entrant``'s cell of ``part`` (None: any entrant) for ``seed`` (on
-    ``dataset``, else the first; with the protocol parameters ``where``) fitted again, on the
-    cell's dataset, protocol and parameters as stored (``updates`` changed)."""
+    ctx: Context, part: str, entrant: str, seed: int = 0, dataset: str | None = None
+) -> tuple[Any, Any]:
+    """(model, task): ``entrant``'s cell of ``part`` for ``seed`` (on ``dataset``, else the
+    first) fitted again, on the cell's dataset, protocol and parameters as stored."""
     from anomalab.bench.runner import make_entrant
     from anomalab.data import load_dataset, make_task
 
     rows = ctx.frame(part)
     rows = rows if dataset is None else rows[rows["dataset"] == dataset]
-    rows = rows if entrant is None else rows[rows["detector"] == entrant]
-    settings = rows["protocol_params"].map(json.loads)
-    chosen = settings.map(lambda p: all(p.get(k) == v for k, v in (where or {}).items()))
-    cell = rows[(rows["seed"] == seed) & chosen].iloc[0]
+    cell = rows[(rows["seed"] == seed) & (rows["detector"] == entrant)].iloc[0]
     dataset = load_dataset(cell["dataset"], ctx.data_root)
     task = make_task(dataset, cell["protocol"], seed, **json.loads(cell["protocol_params"]))
-    params = {**json.loads(cell["params"]), **(updates or {})}
+    params = json.loads(cell["params"])
     return make_entrant(params.pop("detector"), params, seed).fit(task.X_train, task.y_train), task
 
 

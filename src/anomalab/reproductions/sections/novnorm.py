@@ -1,13 +1,13 @@
-"""NovNorm's analyses that its spec (``specs/novnorm.toml``) cannot declare, both refitting a
-part's seed-0 cells: the most and least anomalous test images, and the diagnosis of what the
-faithful loss (Eq. 6's batch min-max inside the loss, gradients through the extremes) does to the
-score S = (1 - lambda1) r + lambda1 n (Eq. 7). They refit only when the part's cells are run,
-never with ``--from-archive``; the files beside the report (a figure and its ``.txt`` record, the
-diagnosis JSON) are read either way."""
+"""NovNorm's analyses that its spec cannot declare, refitting seed-0 cells only when a part's cells
+are run (``--from-archive`` reads the files beside the report): the most and least anomalous test
+images, and what the faithful loss (Eq. 6 inside the loss) does to S = (1 - lambda1) r + lambda1 n
+(Eq. 7)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,29 +21,40 @@ from anomalab.reproductions.figures import png, refit
 from anomalab.reproductions.registry import section
 
 
-def _where(spec: str) -> tuple[str, dict[str, int]]:
+def _refit(ctx: Context, part: str, entrant: str, spec: str, updates: dict | None = None) -> Any:
+    """(model, task): ``entrant``'s seed-0 cell of ``part`` on ``dataset:class`` refitted, its
+    stored parameters changed by ``updates``."""
     dataset, normal = spec.split(":")
-    return dataset, {"normal_class": int(normal)}
+    rows = ctx.frame(part)
+    rows = rows[
+        rows["protocol_params"].map(lambda p: json.loads(p).get("normal_class")) == int(normal)
+    ]
+    params = rows["params"].map(lambda p: json.dumps({**json.loads(p), **(updates or {})}))
+    return refit(replace(ctx, frames={part: rows.assign(params=params)}), part, entrant, 0, dataset)
 
 
 def _refits(ctx: Context, part: str, classes: list[str]) -> bool:
     """Whether this rendering refits: cells run (not restored) and the part's seed-0 cell of
     every ``dataset:class`` stored and finished."""
-    rows = ctx.frame(part)
-    if ctx.from_archive or rows is None:
+    if ctx.from_archive or (rows := ctx.frame(part)) is None:
         return False
     ok = rows[(rows["status"] == "ok") & (rows["seed"] == 0)]
-    classes_of = ok["protocol_params"].map(lambda p: json.loads(p).get("normal_class"))
-    have = {f"{d}:{c}" for d, c in zip(ok["dataset"], classes_of, strict=True)}
-    return set(classes) <= have
+    normal = ok["protocol_params"].map(lambda p: json.loads(p).get("normal_class"))
+    return set(classes) <= {f"{d}:{c}" for d, c in zip(ok["dataset"], normal, strict=True)}
 
 
-def _draw(ctx: Context, part: str, classes: list[str]) -> bytes:
+def _save(ctx: Context, path: Path, part: str, text: str) -> None:
+    """Write ``text`` (``{command}``: the command that re-makes it) beside the report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = f"anomalab reproduce {ctx.spec.paper} --parts {part}"
+    atomic.write_text(path, text.replace("{command}", command))
+
+
+def _draw(ctx: Context, part: str, entrant: str, classes: list[str]) -> bytes:
     fig = Plot(figsize=(16, 1.25 * len(classes)))
     axes = fig.subplots(len(classes), 16, squeeze=False)
     for row, spec in enumerate(classes):
-        dataset, where = _where(spec)
-        model, task = refit(ctx, part, None, dataset=dataset, where=where)
+        model, task = _refit(ctx, part, entrant, spec)
         order = np.argsort(model.decision_function(task.X_test))
         for ax, idx in zip(axes[row], [*order[:8], *order[-8:]], strict=True):
             img = task.X_test[idx].transpose(1, 2, 0)
@@ -56,16 +67,16 @@ def _draw(ctx: Context, part: str, classes: list[str]) -> bytes:
 
 
 @section("novnorm.extremes")
-def extremes(ctx: Context, out: Section, part: str, classes: list[str], name: str) -> None:
+def extremes(
+    ctx: Context, out: Section, part: str, entrant: str, classes: list[str], name: str
+) -> None:
     """The 8 least and 8 most anomalous test images of each ``dataset:class`` by ``part``'s
     seed-0 cell, refitted; ``<name>.png.txt`` beside it records the command and the classes."""
     record = ctx.out_dir / f"{name}.png.txt"
     figure = Figure(name, "most and least anomalous test images", None)
     if _refits(ctx, part, classes):
-        figure.png = _draw(ctx, part, classes)
-        record.parent.mkdir(parents=True, exist_ok=True)
-        command = f"anomalab reproduce {ctx.spec.paper} --parts {part}"
-        atomic.write_text(record, f"{command}\n{', '.join(classes)}\n")
+        figure.png = _draw(ctx, part, entrant, classes)
+        _save(ctx, record, part, "{command}\n" + ", ".join(classes) + "\n")
     if not record.is_file():
         out.text(f"Not drawn yet: running part `{part}` draws it ({', '.join(classes)}).")
         return
@@ -74,7 +85,7 @@ def extremes(ctx: Context, out: Section, part: str, classes: list[str], name: st
     out.figure(figure)
 
 
-def _probe(ctx: Context, part: str, spec: str, label: str, updates: dict) -> dict[str, Any]:
+def _probe(ctx: Context, part: str, entrant: str, spec: str, label: str, updates: dict) -> dict:
     """One class's seed-0 cell refitted with ``updates``: on the normal training images in
     training-size batches (eval mode), the batch loss mean_i Reg(S_i) and the share below 0.1;
     on the test set, NS's share of var(S) and the AUC of S, r and the NS output."""
@@ -84,8 +95,7 @@ def _probe(ctx: Context, part: str, spec: str, label: str, updates: dict) -> dic
     from anomalab.detectors.novnorm import minmax_normalize, reconstruction_error
     from anomalab.nn.training import predict_in_chunks
 
-    dataset, where = _where(spec)
-    det, task = refit(ctx, part, None, dataset=dataset, where=where, updates=updates)
+    det, task = _refit(ctx, part, entrant, spec, updates)
     det.model_.eval()
 
     def terms(batch: torch.Tensor) -> torch.Tensor:
@@ -114,18 +124,16 @@ def _probe(ctx: Context, part: str, spec: str, label: str, updates: dict) -> dic
 
 @section("novnorm.diagnosis")
 def diagnosis(
-    ctx: Context, out: Section, part: str, classes: list[str], variants: dict[str, dict],
-    file: str,
+    ctx: Context, out: Section, part: str, entrant: str, classes: list[str],
+    variants: dict[str, dict], file: str,
 ) -> None:  # fmt: skip
     """Each loss of ``variants`` (label -> parameters changed from ``part``'s seed-0 cell; the
     first two compared) on each ``dataset:class``, read from ``file`` beside the report, which
     is re-made when the part's cells are run. A diagnosis, not a selection."""
     path = ctx.out_dir / file
     if _refits(ctx, part, classes):
-        rows = [_probe(ctx, part, c, v, u) for c in classes for v, u in variants.items()]
-        command = f"anomalab reproduce {ctx.spec.paper} --parts {part}"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic.write_text(path, json.dumps({"command": command, "rows": rows}, indent=1) + "\n")
+        rows = [_probe(ctx, part, entrant, c, v, u) for c in classes for v, u in variants.items()]
+        _save(ctx, path, part, json.dumps({"command": "{command}", "rows": rows}, indent=1) + "\n")
     if not path.is_file():
         out.text(f"Not produced yet: running part `{part}` makes it ({', '.join(classes)}).")
         return
