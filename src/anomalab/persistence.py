@@ -113,8 +113,9 @@ def _member_folders(config: dict[str, Any], folder: Path, depth: int) -> list[Pa
     expected = [f"member-{i}" for i in range(len(names))] if isinstance(names, list) else None
     if not names or names != expected:
         raise ModelFileError(
-            f"{where}: 'members' must list the sub-folders member-0, member-1, ..., got "
-            f"{names!r}"[:300]
+            f"{where}: 'members' must list the sub-folders member-0, member-1, ..., got {names!r}"[
+                :300
+            ]
         )
     return [folder / name for name in names]
 

@@ -17,6 +17,7 @@ from anomalab.detectors.plad import (
     perturbation_size,
     plad_loss_terms,
 )
+from anomalab.presets import DataShape
 
 # ----------------------------------------------------------------------------- loss terms
 
@@ -218,3 +219,27 @@ def test_validation_split_of_training_normals_selects_an_epoch() -> None:
     det.fit(rng.normal(size=(80, 4)))
     assert len(det.history_.monitor) == 3
     assert det.history_.best_epoch == int(np.argmin(det.history_.monitor))
+
+
+def test_recommended_image_rules_are_the_tabular_ones_without_the_step_minimum(
+    mnist_small,
+) -> None:
+    """Images (issue 27): two-sided perturbations with random signs and lambda 10, the budget's
+    epochs (no 2,000-step minimum, which would be 667 epochs on these 300 images); the paper
+    preset keeps the paper's one-sided perturbations and lambda 1 (docs/results/
+    plad_image_diagnosis.json: on MNIST digit 0 the paper preset ranks every other digit as
+    more normal than the test zeros)."""
+    X_train, _, _ = mnist_small
+    small = {"budget": "cpu", "vae_hidden": 16, "vae_latent": 4, "random_state": 0}
+    rec = PLAD(**small).fit(X_train)
+    assert (rec.hp_.mirror, rec.hp_.random_signs, rec.hp_.lam, rec.hp_.min_steps) == (
+        True,
+        True,
+        10.0,
+        0,
+    )
+    assert rec.history_.epochs_run == 20
+    paper = PLAD(preset="paper", **{**small, "epochs": 1}).fit(X_train)
+    assert (paper.hp_.mirror, paper.hp_.random_signs, paper.hp_.lam) == (False, False, 1.0)
+    tabular = PLAD().recommended_params(DataShape(64, 3, (3,)))
+    assert tabular == {"lam": 10.0, "mirror": True, "random_signs": True, "min_steps": 2000}

@@ -1,5 +1,5 @@
 """The ``anomalab`` command line: datasets, detectors, fit, score, select, bench, report,
-results, reproduce, selection.
+results, reproduce, selection, presets.
 
 Each command group lives in its own module and only parses options, calls the library and
 prints; this module assembles them into ``app`` (the console script ``anomalab``).
@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from anomalab.cli import bench, datasets, detectors, models, reproduce, results, select
+from anomalab.cli import bench, datasets, detectors, models, presets, reproduce, results, select
 from anomalab.cli.common import parse_params
 from anomalab.cli_errors import DEBUG_FLAG, OneLineErrors
 
@@ -27,6 +27,7 @@ app.add_typer(datasets.datasets_app, name="datasets")
 app.add_typer(detectors.detectors_app, name="detectors")
 app.add_typer(results.results_app, name="results")
 app.add_typer(select.selection_app, name="selection")
+app.add_typer(presets.presets_app, name="presets")
 
 
 @app.callback()

@@ -52,3 +52,41 @@ def results_restore(
         fail(str(exc))
     for path, count in added.items():
         console.print(f"{path}: {count} cell(s) added", highlight=False)
+
+
+@results_app.command("recheck")
+def results_recheck(
+    archives: Annotated[list[Path], typer.Argument(help="Archived stores (results.csv files).")],
+    out: Annotated[Path, typer.Option("--out", help="JSON file to write the comparison to.")],
+    seed: Annotated[int, typer.Option(help="Seed of the random draw of cells.")] = 0,
+    max_fit: Annotated[
+        float, typer.Option("--max-fit", help="Draw only cells whose stored fit took less (s).")
+    ] = 20.0,
+) -> None:
+    """Re-run one archived cell per entrant of each store with this code and compare it with its
+    stored row, metric by metric; write the comparison to --out."""
+    import json
+
+    from anomalab.bench.recheck import recheck
+
+    for path in archives:
+        if not path.is_file():
+            fail(f"archive {path} not found")
+    if out.exists() and out.is_dir():
+        fail(f"--out {out} is a folder; give a JSON file path")
+
+    def show(row: dict) -> None:
+        verdict = "identical" if row["identical"] else f"DIFFERS ({row['status']})"
+        console.print(
+            f"{row['entrant']['detector']} on {row['dataset']} seed {row['seed']}: {verdict}",
+            highlight=False,
+        )
+
+    try:
+        rows = [r for path in archives for r in recheck(path, seed, max_fit, report=show)]
+    except ValueError as exc:
+        fail(str(exc))
+    command = "anomalab results recheck " + " ".join([*map(str, archives), "--out", str(out)])
+    out.write_text(json.dumps({"command": command, "rows": rows}, indent=1) + "\n")
+    same = sum(r["identical"] for r in rows)
+    console.print(f"{same} of {len(rows)} re-run cells identical to their stored rows; wrote {out}")

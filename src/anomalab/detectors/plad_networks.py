@@ -1,15 +1,36 @@
 """PLAD's networks (Cai & Fan, NeurIPS 2022, Sec. 3.3): the perturbator g (a VAE, Eq. 4, or a
-deterministic MLP, Eq. 3) that maps x to [beta; alpha], the LeNet classifier f for images, and
-the module holding both."""
+deterministic MLP, Eq. 3) that maps x to [beta; alpha], the LeNet classifier f for images,
+the module holding both, and the compute budgets (network sizes, epochs)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
 
 from anomalab.nn.blocks import activation, conv_encoder, mlp
+
+#: Compute budgets (``budget``): ``"full"`` is the paper's, ``"cpu"`` fits a CPU. ``None`` for the
+#: image VAE means h = z = d (the PLUME port of the official code). Conv settings per channel
+#: count: (conv channels, FC width, head widths).
+BUDGETS: dict[str, dict[str, Any]] = {
+    "full": {
+        "epochs": 100,
+        "tabular_clf": (64, 32),
+        "tabular_vae": (128, 32),
+        "image_vae": None,
+        "lenet": {1: ((8, 4), 32, (16,)), 3: ((32, 64, 128), 128, (64,))},
+    },
+    "cpu": {
+        "epochs": 20,
+        "tabular_clf": (64, 32),
+        "tabular_vae": (128, 32),
+        "image_vae": (256, 64),
+        "lenet": {1: ((8, 4), 32, (16,)), 3: ((16, 32, 64), 64, (32,))},
+    },
+}
 
 
 class VAEPerturbator(nn.Module):

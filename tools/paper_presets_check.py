@@ -4,9 +4,9 @@ For each paper report one cell of its suite (``CELLS``) runs with this checkout'
 its archived row (where the report's cells are archived, ``docs/results/cells/``) or a run of the
 code from before presets existed (``--before SRC``: that checkout's ``src`` folder, run in a
 subprocess) gives the number to match. Writes ``docs/results/paper_presets_check.json``, which
-``benchmarks/recommended_report.py`` renders.
+``anomalab presets report`` renders.
 
-Usage: ``python benchmarks/paper_presets_check.py --before ../wt-old/src``
+Usage: ``python tools/paper_presets_check.py --before ../wt-old/src``
 (``--emit FILE`` is the subprocess's side: run the cells, write their rows).
 """
 
@@ -32,6 +32,7 @@ ARCHIVES = {
     "devnet": Path("docs/results/cells/devnet/devnet-paper/results.csv"),
     "anorand": Path("docs/results/cells/anorand/anorand-supervised/results.csv"),
     "sgae": Path("docs/results/cells/sgae/sgae-paper/results.csv"),
+    "plad": Path("docs/results/cells/plad/plad-tabular/results.csv"),
     "novnorm": Path("docs/results/cells/novnorm/novnorm-images/results.csv"),
 }
 METRICS = ("auc_roc", "auc_pr", "f1")
@@ -103,7 +104,7 @@ def main() -> None:
         subprocess.run([sys.executable, __file__, "--emit", str(before_file)], check=True, env=env)
     now = json.loads(now_file.read_text())
     before = json.loads(before_file.read_text()) if before_file.is_file() else {}
-    out = {"command": "python benchmarks/paper_presets_check.py --before <src before presets>"}
+    out = {"command": "python tools/paper_presets_check.py --before <src before presets>"}
     for report, suite, label, dataset, _setting, seed in CELLS:
         stored = archived(report, now[report]["key"])
         out[report] = {

@@ -1,0 +1,128 @@
+"""Images (issue 27): the simple baselines on the one-class image cells of our image detectors,
+and PLAD's image diagnosis (the probe of :mod:`anomalab.bench.plad_image_probe`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from anomalab.bench.plad_image_probe import COMMAND as PROBE_COMMAND
+from anomalab.bench.plad_image_probe import probe_table
+from anomalab.bench.presets_report.cells import not_run, stored
+
+#: Datasets in the order the issue lists them.
+IMAGE_DATASETS = ("mnist-images", "fashion-mnist", "cifar10")
+
+
+def class_means(df: pd.DataFrame) -> pd.DataFrame:
+    """Per dataset and entrant: the mean AUC-ROC over the normal classes, mean ± std over seeds
+    of the per-seed ten-class mean, over the seeds that finished every class the dataset ran,
+    as text with the classes and seeds counted."""
+    ok = df[df["status"] == "ok"].copy()
+    ok["normal_class"] = ok["protocol_params"].map(lambda p: json.loads(p)["normal_class"])
+    table: dict[str, dict[str, str]] = {}
+    for (dataset, entrant), g in ok.groupby(["dataset", "detector"]):
+        classes = g["normal_class"].nunique()
+        per_seed = g.groupby("seed").agg(auc=("auc_roc", "mean"), n=("normal_class", "nunique"))
+        whole = per_seed[per_seed["n"] == classes]["auc"] * 100
+        text = f"{whole.mean():.1f}" if len(whole) else "–"
+        if len(whole) > 1:
+            text += f" ± {whole.std():.1f}"
+        table.setdefault(entrant, {})[dataset] = f"{text} ({classes} cl., {len(whole)} seeds)"
+    out = pd.DataFrame(table)
+    return out.reindex([d for d in IMAGE_DATASETS if d in out.index])
+
+
+def seed_means(dev: pd.DataFrame) -> pd.DataFrame:
+    """Rows = seed, columns = rung: the mean AUC-ROC over the normal classes (complete seeds)."""
+    ok = dev[dev["status"] == "ok"]
+    return ok.groupby(["seed", "detector"])["auc_roc"].mean().unstack("detector")
+
+
+def decision(dev: pd.DataFrame, paper: str) -> list[str]:
+    """The suite's decision rule on complete rungs: a rung other than ``paper`` is eligible where
+    its mean gain over ``paper`` (per seed, over the classes) exceeds the std over seeds of that
+    gain; the eligible rung (or ``paper``) with the highest mean is chosen."""
+    if len(dev) < dev.attrs["expected"] or (dev["status"] != "ok").any():
+        return ["Decision: made once every cell of the suite is stored and finished."]
+    by_seed = seed_means(dev) * 100
+    out, eligible = [], {paper: by_seed[paper].mean()}
+    for rung in by_seed.columns.drop(paper):
+        gain = by_seed[rung] - by_seed[paper]
+        kept = gain.mean() > gain.std()
+        if kept:
+            eligible[rung] = by_seed[rung].mean()
+        out.append(
+            f"- {rung} against {paper}: {gain.mean():+.1f} ± {gain.std():.1f} AUC points "
+            f"({'eligible' if kept else 'not eligible'})"
+        )
+    best = max(eligible, key=eligible.get)
+    return [*out, f"- Decision (the suite's rule): **{best}**."]
+
+
+def dev_rungs(dev: pd.DataFrame, paper: str) -> list[str]:
+    """A detector's image rungs on the development set (MNIST): one line per rung."""
+    suite = dev.attrs["suite"]
+    if dev.empty:
+        return [f"Suite `{suite}`: not run yet (`anomalab presets report --parts images`)."]
+    means = class_means(dev)
+    out = [
+        stored(dev),
+        "",
+        f"Suite `{suite}` (MNIST, the development set: each digit normal, 2 seeds, cpu "
+        "budget), mean AUC-ROC (%) over the digits as above:",
+        "",
+        "| rung | " + " | ".join(means.index) + " |",
+        "|---" * (len(means.index) + 1) + "|",
+    ]
+    for rung in means.columns:
+        out.append(f"| {rung} | " + " | ".join(str(v) for v in means[rung].fillna("–")) + " |")
+    return [*out, "", *decision(dev, paper)]
+
+
+def images_section(
+    df: pd.DataFrame, dev: pd.DataFrame, novnorm_dev: pd.DataFrame, diagnosis: Path
+) -> list[str]:
+    title = "## Images (issue 27): simple baselines on the one-class image cells"
+    if df.empty:
+        return not_run(title, "images")
+    means = class_means(df)
+    out = [
+        title,
+        "",
+        stored(df),
+        "",
+        "Suite `image-baselines`: one class normal (its official training images), the whole "
+        "official test set scored, AUC-ROC (%). Per dataset: the mean over the normal classes "
+        "stored (cl.), mean ± std over the seeds that finished all of them. The issue asks "
+        "PLAD and NovNorm, recommended presets, to reach the best of the raw-pixel OneClassSVM, "
+        "the PCA reconstruction and the conv autoencoder on these cells.",
+        "",
+        "| dataset | " + " | ".join(means.columns) + " |",
+        "|---" * (len(means.columns) + 1) + "|",
+    ]
+    for dataset, row in means.iterrows():
+        out.append(f"| {dataset} | " + " | ".join(str(v) for v in row.fillna("–")) + " |")
+    out += ["", "### PLAD on one-class MNIST (the development set): rungs and diagnosis probe", ""]
+    out += [*dev_rungs(dev, "PLAD: paper (cpu)"), ""]
+    if not diagnosis.is_file():
+        return [*out, f"Not run yet (`{PROBE_COMMAND}`).", ""]
+    rows = json.loads(diagnosis.read_text())["rows"]
+    out += [
+        f"Rows of `{diagnosis.name}`, each fitted by `{PROBE_COMMAND}` (PLAD at the `cpu` "
+        "budget, one thread; the measures are described in `anomalab.bench.plad_image_probe`). "
+        "P(ab) = the classifier's P(abnormal); size / spread = mean ||x~ - x|| / mean "
+        "||x - mean(x)|| on the training normals; separation AUC = normal vs perturbed training "
+        "images; the epoch-1 and per-epoch AUCs are on a fixed 2,000-image test subsample. "
+        "Development set: MNIST only.",
+        "",
+        *probe_table(rows),
+        "",
+        "### NovNorm on one-class MNIST (the development set)",
+        "",
+        *dev_rungs(novnorm_dev, "NovNorm: paper (cpu)"),
+        "",
+    ]
+    return out

@@ -1,0 +1,133 @@
+"""``anomalab presets report`` re-renders docs/results/recommended.md from the archived cells byte
+for byte, refuses unknown parts, and ``anomalab results recheck`` re-runs archived cells and says
+whether they are identical."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from anomalab.bench.archive import restore_stores
+from anomalab.bench.presets_report import write_report
+from anomalab.bench.recheck import cell_of_row, sample
+from anomalab.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "docs" / "results"
+
+
+def test_the_report_renders_from_the_archive_as_committed(tmp_path) -> None:
+    runs = tmp_path / "runs"
+    restore_stores(RESULTS / "cells" / "recommended", runs / "recommended")
+    doc = write_report(
+        set(), render_only=True, runs=runs / "recommended", doc=tmp_path / "r.md",
+        evidence=RESULTS,
+    )  # fmt: skip
+    assert doc.read_text(encoding="utf-8") == (RESULTS / "recommended.md").read_text("utf-8")
+
+
+def test_unknown_parts_are_one_line_errors(tmp_path) -> None:
+    result = CliRunner().invoke(
+        app, ["presets", "report", "--parts", "dev,nope", "--out", str(tmp_path / "r.md")]
+    )
+    assert result.exit_code != 0
+    assert "unknown part(s) ['nope']" in result.output
+    assert not (tmp_path / "r.md").exists()
+
+
+def test_recheck_rebuilds_each_archived_row_to_its_own_key() -> None:
+    rows = pd.read_csv(RESULTS / "cells" / "recommended" / "quick" / "results.csv")
+    picked = sample(rows, seed=0, max_fit=1e9)
+    assert len(picked) == rows[rows["status"] == "ok"]["params"].nunique()
+    for _, row in picked.iterrows():
+        assert cell_of_row(row).key == row["cell_key"]
+
+
+def test_recheck_reruns_a_cell_and_compares_it(tmp_path) -> None:
+    rows = pd.read_csv(RESULTS / "cells" / "recommended" / "quick" / "results.csv")
+    iforest = rows[rows["params"].str.contains('"IForest"') & (rows["dataset"] == "WBC")]
+    iforest = iforest.sort_values("seed").head(1)
+    assert len(iforest) == 1
+    changed = iforest.copy()
+    changed["auc_roc"] = changed["auc_roc"] - 0.01  # a stored number the code no longer makes
+    archive = tmp_path / "a"
+    archive.mkdir()
+    iforest.to_csv(archive / "same.csv", index=False)
+    changed.to_csv(archive / "changed.csv", index=False)
+    out = tmp_path / "recheck.json"
+    result = CliRunner().invoke(
+        app,
+        ["results", "recheck", str(archive / "same.csv"), str(archive / "changed.csv"),
+         "--out", str(out), "--max-fit", "1e9"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    verdicts = [r["identical"] for r in json.loads(out.read_text())["rows"]]
+    assert verdicts == [True, False]
+    assert "1 of 2 re-run cells identical" in result.output
+
+
+@pytest.mark.parametrize("args", [["nowhere.csv", "--out", "x.json"]])
+def test_recheck_refuses_a_missing_archive(args) -> None:
+    result = CliRunner().invoke(app, ["results", "recheck", *args])
+    assert result.exit_code != 0 and "archive nowhere.csv not found" in result.output
+
+
+def test_recheck_reads_every_part_of_an_archive(tmp_path, monkeypatch) -> None:
+    """A store archived in parts (results.csv, results.2.csv) is sampled over all its rows."""
+    import anomalab.bench.recheck as recheck_module
+
+    rows = pd.read_csv(RESULTS / "cells" / "recommended" / "quick" / "results.csv")
+    rows.iloc[:10].to_csv(tmp_path / "results.csv", index=False)
+    rows.iloc[10:].to_csv(tmp_path / "results.2.csv", index=False)
+    seen: list[int] = []
+    monkeypatch.setattr(recheck_module, "current_rows", lambda r: r)
+    monkeypatch.setattr(recheck_module, "sample", lambda r, s, m: seen.append(len(r)) or r.iloc[:0])
+    assert recheck_module.recheck(tmp_path / "results.csv") == []
+    assert seen == [len(rows)]
+
+
+def test_rows_of_an_earlier_preset_revision_are_not_rechecked() -> None:
+    """A row whose key this code no longer makes (an earlier recommended revision) is left out."""
+    from anomalab.bench.recheck import current_rows
+
+    rows = current_rows(pd.read_csv(RESULTS / "cells" / "recommended" / "quick" / "results.csv"))
+    rows = rows.head(6)
+    stale = rows.copy()
+    stale.loc[stale.index[0], "cell_key"] = "0" * 40
+    assert len(current_rows(rows)) == 6
+    assert list(current_rows(stale).index) == list(rows.index[1:])
+
+
+def _dev_rows(gains: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    """Two seeds x two classes per rung; ``gains``: the rung's AUC per seed over the paper's 0.8."""
+    rows = []
+    for rung, per_seed in {"paper": (0.0, 0.0), **gains}.items():
+        for seed, gain in enumerate(per_seed):
+            for c in (0, 1):
+                rows.append(
+                    {"detector": rung, "seed": seed, "auc_roc": 0.8 + gain, "status": "ok",
+                     "dataset": "mnist-images", "protocol_params": json.dumps({"normal_class": c})}
+                )  # fmt: skip
+    frame = pd.DataFrame(rows)
+    frame.attrs.update(suite="x-dev", expected=len(frame))
+    return frame
+
+
+def test_the_image_decision_takes_a_rung_only_where_its_gain_beats_the_seed_spread() -> None:
+    from anomalab.bench.presets_report.images import decision
+
+    steady = _dev_rows({"steady": (0.05, 0.06), "noisy": (0.20, -0.10)})
+    lines = decision(steady, "paper")
+    assert lines[-1] == "- Decision (the suite's rule): **steady**."
+    assert any(line.startswith("- noisy against paper: +5.0 ± 21.2") for line in lines)
+    worse = _dev_rows({"worse": (-0.05, -0.04)})
+    assert decision(worse, "paper")[-1] == "- Decision (the suite's rule): **paper**."
+    partial = steady.iloc[1:].copy()
+    partial.attrs.update(steady.attrs)
+    assert decision(partial, "paper") == [
+        "Decision: made once every cell of the suite is stored and finished."
+    ]
