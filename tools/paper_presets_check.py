@@ -33,6 +33,7 @@ ARCHIVES = {
     "anorand": Path("docs/results/cells/anorand/anorand-supervised/results.csv"),
     "sgae": Path("docs/results/cells/sgae/sgae-paper/results.csv"),
     "plad": Path("docs/results/cells/plad/plad-tabular/results.csv"),
+    "novnorm": Path("docs/results/cells/novnorm/novnorm-images/results.csv"),
 }
 METRICS = ("auc_roc", "auc_pr", "f1")
 OUT = Path("docs/results/paper_presets_check.json")

@@ -94,8 +94,9 @@ def partial(ctx: Context, out: Section, part: str, where: str = "above") -> None
         )
 
 
-def parts_run(ctx: Context, out: Section) -> None:
-    """One line per part: its store, and whether every declared cell is stored and finished."""
+def parts_run(ctx: Context, out: Section, counts: bool = False) -> None:
+    """One line per part: its store, and whether every declared cell is stored and finished
+    (``counts``: a part not run also says how many cells it declares)."""
     lines = []
     for name, spec in ctx.spec.parts.items():
         if name not in ctx.frames:
@@ -103,7 +104,8 @@ def parts_run(ctx: Context, out: Section) -> None:
             continue
         cov = coverage(ctx, name)
         if ctx.frame(name) is None:
-            state = "**not run** (no stored cells)"
+            what = f"0 of {cov.declared} cells" if counts and cov else "no stored cells"
+            state = f"**not run** ({what})"
         elif cov is None:
             state = "declared cells unknown (not a built-in suite)"
         elif cov.complete:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from anomalab.bench.document import Section
+from anomalab.bench.store import COLUMNS
 from anomalab.reproductions.context import Context, finished_of
 from anomalab.targets import published
 
@@ -89,6 +90,13 @@ def _rows(ctx: Context, part: str, also: list[str] | None) -> pd.DataFrame | Non
     return None if ok is None else with_class(ok)
 
 
+def _any_rows(ctx: Context, parts: list[str]) -> pd.DataFrame:
+    """The finished cells of the parts that have some (:func:`with_class` rows; none: empty)."""
+    frames = [f for f in (ctx.frame(p) for p in parts) if f is not None]
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    return with_class(rows[rows["status"] == "ok"])
+
+
 def _paper(paper: str, table: str | None, entrant: str | None, metric: str) -> pd.DataFrame:
     """The paper's published rows of ``table`` (value, std by dataset), none without a table."""
     if table is None:
@@ -110,15 +118,16 @@ def per_class(
     labels: dict[str, str] | None = None, names: list[str] | None = None,
     fit_seconds: list[str] | None = None, also: list[str] | None = None,
     scale: float = 100.0, digits: int = 1, caption: str | None = None,
-    mean_row: str | None = None, transpose: bool = False,
+    mean_row: str | None = None, transpose: bool = False, always: bool = False,
 ) -> None:  # fmt: skip
     """One row per normal class of ``dataset`` (``names``, else its number): the paper's value
     (its ``paper_table``'s rows ``<dataset>:<class>`` of ``paper_entrant``), then per entrant
     (column ``labels[entrant]``) ours as mean ± std over seeds times ``scale``, ``not run yet``
     where no seed ran, and its mean fit seconds where listed in ``fit_seconds``. ``also``: parts
     whose cells join the part's. ``mean_row``: a last row of that label with the ten-class
-    means (the paper's row ``<dataset>``). ``transpose``: classes as columns instead."""
-    ok = _rows(ctx, part, also)
+    means (the paper's row ``<dataset>``). ``transpose``: classes as columns instead.
+    ``always``: rendered without cells too (each ``not run yet``), else nothing."""
+    ok = _any_rows(ctx, [part, *(also or [])]) if always else _rows(ctx, part, also)
     if ok is None:
         return
     paper = _paper(ctx.spec.paper, paper_table, paper_entrant, metric)

@@ -21,6 +21,7 @@ from anomalab.reproductions.context import (
 from anomalab.reproductions.coverage import partial, parts_run, provenance
 from anomalab.reproductions.grid import grid
 from anomalab.reproductions.image_tables import class_mean_vs, class_means, dataset_means, per_class
+from anomalab.reproductions.ladder import changes, class_fit_times, class_targets, ladder
 from anomalab.reproductions.row_tables import leaderboard, method_rows, per_seed, wins
 
 _TARGETS = {(1, 2): "half", (2, 3): "two-thirds", (3, 4): "three-quarters"}
@@ -357,4 +358,8 @@ TABLES: dict[str, Callable[..., Any]] = {
     "partial": partial,
     "parts_run": parts_run,
     "provenance": provenance,
+    "ladder": ladder,
+    "changes": changes,
+    "class_targets": class_targets,
+    "class_fit_times": class_fit_times,
 }
