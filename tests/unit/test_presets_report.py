@@ -131,3 +131,35 @@ def test_the_image_decision_takes_a_rung_only_where_its_gain_beats_the_seed_spre
     assert decision(partial, "paper") == [
         "Decision: made once every cell of the suite is stored and finished."
     ]
+
+
+def test_share_adds_a_suites_cells_from_another_store_under_its_labels(tmp_path) -> None:
+    """A cell stored under one suite's label is added to another store under the suite's label;
+    cells the target holds are kept, and nothing else is copied."""
+    from anomalab.bench.store import ResultStore
+    from anomalab.bench.suites import load_suite
+
+    cells = load_suite("novnorm-images-dev").cells()
+    conv_ae = [c for c in cells if c.name.startswith("Conv AE")][:2]
+    source = ResultStore(tmp_path / "a" / "results.sqlite")
+    row = {"params": "{}", "dataset": "mnist-images", "protocol": "image_one_class",
+           "protocol_params": "{}", "seed": 0, "auc_roc": 0.9, "status": "ok"}  # fmt: skip
+    source.add_many(
+        [{**row, "cell_key": c.key, "detector": "another label"} for c in conv_ae]
+        + [{**row, "cell_key": "x" * 40, "detector": "not a cell of the suite"}]
+    )
+    target_path = tmp_path / "b" / "results.sqlite"
+    result = CliRunner().invoke(
+        app, ["results", "share", "--suite", "novnorm-images-dev", "--from",
+              str(source.path), "--to", str(target_path)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "2 cell(s) of suite novnorm-images-dev added" in result.output
+    rows = ResultStore(target_path).frame()
+    assert sorted(rows["cell_key"]) == sorted(c.key for c in conv_ae)
+    assert set(rows["detector"]) == {conv_ae[0].name}
+    again = CliRunner().invoke(
+        app, ["results", "share", "--suite", "novnorm-images-dev", "--from",
+              str(source.path), "--to", str(target_path)],
+    )  # fmt: skip
+    assert "0 cell(s)" in again.output

@@ -177,3 +177,17 @@ class ResultStore:
         with atomic_write(path) as tmp:  # a concurrent run or reader never sees half a file
             self.frame(keys).drop(columns=["cell_key"]).to_csv(tmp, index=False)
         return path
+
+
+def copy_cells(cells: Iterable[Any], source: ResultStore, target: ResultStore) -> int:
+    """Add to ``target`` the finished rows of ``source`` whose key is one of ``cells``' keys and
+    that ``target`` lacks, each labelled with its cell's name; return how many. Same key, same
+    cell: its detector, parameters, data, protocol and seed, so the row is that cell's result
+    whichever suite ran it (the row keeps when it finished and the versions it ran with)."""
+    names = {cell.key: cell.name for cell in cells}
+    have = target.keys()
+    rows = source.frame(set(names) - have)
+    rows = rows[rows["status"] == "ok"]
+    records = [{**row, "detector": names[row["cell_key"]]} for row in rows.to_dict("records")]
+    target.add_many(records)
+    return len(records)

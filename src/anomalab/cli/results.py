@@ -90,3 +90,26 @@ def results_recheck(
     out.write_text(json.dumps({"command": command, "rows": rows}, indent=1) + "\n")
     same = sum(r["identical"] for r in rows)
     console.print(f"{same} of {len(rows)} re-run cells identical to their stored rows; wrote {out}")
+
+
+@results_app.command("share")
+def results_share(
+    suite: Annotated[str, typer.Option(help="The suite whose cells to look for.")],
+    source: Annotated[Path, typer.Option("--from", help="The store to read (results.sqlite).")],
+    target: Annotated[Path, typer.Option("--to", help="The store to add them to.")],
+) -> None:
+    """Add to --to the finished cells of --suite that --from holds (the same cell under another
+    suite's label) and --to lacks, labelled as --suite labels them: a cell runs once."""
+    from anomalab.bench.store import ResultStore, copy_cells
+    from anomalab.bench.suites import load_suite
+
+    if not source.is_file():
+        fail(f"store {source} not found")
+    try:
+        cells = load_suite(suite).cells()
+    except (KeyError, ValueError, FileNotFoundError) as exc:
+        fail(str(exc))
+    added = copy_cells(cells, ResultStore(source), ResultStore(target))
+    console.print(
+        f"{target}: {added} cell(s) of suite {suite} added from {source}", highlight=False
+    )
