@@ -12,7 +12,7 @@ leaves the ROC-AUC unchanged (the ablation gains of the normalization come from 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -187,6 +187,8 @@ class NovNorm(TorchDetector):
     data_kinds = ("image",)
     fitted_state = ("s_min_", "s_max_", "pixel_min_", "pixel_max_")
     score_batch_size = 512
+    #: The preset-governed parameters and their paper values (``recommended_params``: images).
+    paper_params: ClassVar[dict[str, Any]] = {"detach_minmax": False}
 
     def __init__(
         self,
@@ -199,7 +201,7 @@ class NovNorm(TorchDetector):
         lambda1: float = 0.5,
         lambda2: float = 1e-5,
         normalization: str = "minmax",
-        detach_minmax: bool = False,
+        detach_minmax: bool | None = None,
         eps: float = 1e-8,
         l0: str = "count",
         l0_sigma: float = 1e-2,
@@ -329,7 +331,8 @@ class NovNorm(TorchDetector):
     def _loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
         (x,) = batch
         s = self.raw_score_tensor(x)
-        reg, s_min, s_max = minmax_normalize(s, detach=bool(self.detach_minmax), eps=self.eps)
+        detach = bool(self._scoring_param("detach_minmax"))  # an explicit value wins
+        reg, s_min, s_max = minmax_normalize(s, detach=detach, eps=self.eps)
         self._epoch_stats.append((float(s_min.detach()), float(s_max.detach())))
         if self.normalization == "minmax":
             main = reg.mean()
