@@ -21,7 +21,12 @@ PARTS = {
     "full": ("adbench-unsup",),
     "quick": ("quick",),
     "round2": ("recommended-round2-dev", "recommended-round2-confirm"),
-    "images": ("image-baselines", "plad-images-dev", "novnorm-images-dev"),
+    "images": (
+        "image-baselines",
+        "plad-images-dev",
+        "novnorm-images-dev",
+        "image-recommended-confirm",
+    ),
 }
 #: Detector families: the rungs of recommended-dev whose label starts with the family's name.
 FAMILIES = (
@@ -46,6 +51,7 @@ STORES = {
     "recommended-round2-dev": "recommended-dev",
     "recommended-round2-confirm": "unsupervised",
     "novnorm-images-dev": "image-baselines",  # its conv AE rung is image-baselines' entrant
+    "image-recommended-confirm": "image-baselines",  # beside image-baselines' own entrants
 }
 #: Round-1 rules that round 2 dropped, and the (detector, recommended revision) that drops it.
 ROUND1_DROPPED_IN = {"DAGMM and SG-DAGMM host: z-scored inputs (round 1)": ("DAGMM", 2)}
