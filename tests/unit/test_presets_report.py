@@ -163,3 +163,27 @@ def test_share_adds_a_suites_cells_from_another_store_under_its_labels(tmp_path)
               str(source.path), "--to", str(target_path)],
     )  # fmt: skip
     assert "0 cell(s)" in again.output
+
+
+def test_the_image_confirmation_holds_ours_to_the_best_baseline() -> None:
+    """Ours against the best of OCSVM, PCA and the conv AE where all ten classes x 2 seeds ran;
+    a dataset with a missing cell is 'not run yet'."""
+    from anomalab.bench.presets_report.images import BASELINES, confirmation
+
+    def rows(label: str, auc: float, dataset: str = "fashion-mnist", n: int = 20) -> list[dict]:
+        return [
+            {"cell_key": f"{label}{dataset}{i}", "detector": label, "dataset": dataset,
+             "seed": i % 2, "auc_roc": auc, "status": "ok"}
+            for i in range(n)
+        ]  # fmt: skip
+
+    base = [r for b, auc in zip(BASELINES, (0.80, 0.90, 0.85), strict=True) for r in rows(b, auc)]
+    conf = pd.DataFrame(rows("NovNorm: recommended (cpu)", 0.91) + rows("PLAD: recommended (cpu)",
+                        0.70) + rows("NovNorm: recommended (cpu)", 0.5, "cifar10", 19))  # fmt: skip
+    conf.attrs.update(suite="image-recommended-confirm", expected=280)
+    lines = confirmation(conf, [pd.DataFrame(base)])
+    assert "- NovNorm: recommended (cpu), fashion-mnist: 91.0 against PCA reconstruction " \
+        "(90 % variance) 90.0: **at least as good**." in lines  # fmt: skip
+    assert "- PLAD: recommended (cpu), fashion-mnist: 70.0 against PCA reconstruction " \
+        "(90 % variance) 90.0: **below**." in lines  # fmt: skip
+    assert "- NovNorm: recommended (cpu), cifar10: not run yet (all ten classes, 2 seeds)." in lines

@@ -69,6 +69,7 @@ def write_report(
             frames["image-baselines"],
             frames["plad-images-dev"],
             frames["novnorm-images-dev"],
+            frames["image-recommended-confirm"],
             folder / "plad_image_diagnosis.json",
         ),
         *check_section(folder / "paper_presets_check.json"),
