@@ -135,16 +135,11 @@ class NovNorm(TorchDetector):
 
     Faithful defaults (``preset="paper"``): lambda1 = 0.5, lambda2 = 1e-5, Adam (lr 1e-3) with the
     learning rate x0.1 every 30 epochs (read as epochs, not iterations), 100 epochs, batch 128 with
-    the last incomplete batch dropped (a min-max needs >= 2 samples). ``preset="recommended"``
-    (the default) detaches the batch extremes of the novelty normalization
-    (``detach_minmax=True``), so that the loss is a rescaled mean of S instead of rewarding one
-    image per batch at the maximum and the rest squeezed at the minimum (the implementation
-    note's section 2.6). Chosen on MNIST only (suite ``novnorm-images-dev``, each digit normal,
-    2 seeds, cpu budget, by the rule fixed in the suite before its run; mean AUC-ROC over the
-    ten digits, ``docs/results/recommended.md``): paper 84.0 +- 1.7, detached 93.5 +- 0.6 (gain
-    +9.6 +- 2.3 over the seeds), the conv autoencoder alone 93.1 +- 0.3. Its one confirmation,
-    on Fashion-MNIST and CIFAR-10, is suite ``image-recommended-confirm``. ``budget="cpu"``: 30 epochs, decay every 10 epochs, colour widths halved (spec section
-    11); parameters set explicitly win over the preset and the budget.
+    the last incomplete batch dropped (a min-max needs >= 2 samples). ``preset="recommended"``:
+    ``detach_minmax=True``, the loss a rescaled mean of S (spec 2.6), chosen on MNIST by suite
+    ``novnorm-images-dev``'s rule (mean AUC-ROC, 10 digits, 2 seeds, cpu budget): paper 84.0 +-
+    1.7, detached 93.5 +- 0.6, conv AE alone 93.1 +- 0.3; confirmed by image-recommended-confirm.
+    ``budget="cpu"``: 30 epochs, decay every 10, colour widths halved (spec 11). Explicit wins.
 
     Architecture (paper: 5x5 kernels, padding 2, leaky ReLU, 2x2 pooling; 2 conv layers and a
     32-d latent for grey 28x28 images, 3 conv layers and a 64-d latent for 32x32 colour; decoder
@@ -163,11 +158,9 @@ class NovNorm(TorchDetector):
 
     Loss (spec section 9 A): ``normalization="minmax"``: mean_i Reg(S_i) - lambda2 L0;
     ``"none"``: mean_i S_i - lambda2 L0 (the ablation's "Autoencoder only" when ``use_ns=False``);
-    ``"minmax+raw"``: mean Reg + mean S. ``detach_minmax=False`` (default) lets the gradient flow
-    through the batch extremes. Note: that loss is invariant to a global shift and scale of S, so
-    nothing in it rewards lowering the reconstruction error as such; compare the ablation rows in
-    docs/results/novnorm.md before relying on the default. ``l0="count"`` is the paper's count (a constant: no gradient);
-    ``"surrogate"`` uses sum(1 - exp(-w^2/sigma^2)) over the NS parameters, with the paper's minus
+    ``"minmax+raw"``: mean Reg + mean S. ``detach_minmax=False`` (paper) lets the gradient flow
+    through the batch extremes: the loss is then blind to a shift and scale of S. ``l0="count"``:
+    the paper's count (a constant: no gradient); ``"surrogate"`` uses sum(1 - exp(-w^2/sigma^2)) over the NS parameters, with the paper's minus
     sign. ``S_min`` / ``S_max`` (``s_min_`` / ``s_max_``): means of the per-batch extremes of S over
     one eval-mode pass of the training data in seeded batches (``stats="eval_pass"``), or over the
     training batches of the last epoch (``"last_epoch"``). Score: (p(x) - S_min) / (S_max - S_min).
@@ -193,7 +186,6 @@ class NovNorm(TorchDetector):
     data_kinds = ("image",)
     fitted_state = ("s_min_", "s_max_", "pixel_min_", "pixel_max_")
     score_batch_size = 512
-    #: The preset-governed parameters and their paper values (``recommended_params``: images).
     paper_params: ClassVar[dict[str, Any]] = {"detach_minmax": False}
 
     def recommended_params(self, shape: DataShape) -> dict[str, Any]:
