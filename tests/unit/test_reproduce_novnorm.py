@@ -23,7 +23,7 @@ from anomalab.reproductions.sections.novnorm import diagnosis, extremes
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "docs" / "results"
 #: The files beside the report that it reads (a fresh checkout has them in docs/results/).
-BESIDE = ("novnorm_diagnosis.json", "novnorm_extremes.png.txt", "novnorm_extremes.png")
+BESIDE = ("novnorm_extremes.png",)
 SPEC = load_paper("novnorm")
 CPU = "NovNorm (cpu)"
 
@@ -174,10 +174,13 @@ def _seed_zero(classes: list[int], epochs: int = 1) -> pd.DataFrame:
     )
 
 
-def test_figure_and_diagnosis_refit_only_when_cells_run(tmp_path, data_root) -> None:
+def test_figure_and_diagnosis_refit_only_when_cells_run(tmp_path, data_root, monkeypatch) -> None:
     """From the archive (or without the seed-0 cell of a class) nothing is refitted and the
-    files beside the report are read as they are; with the cells run, the diagnosis JSON is
-    re-made (both losses, one class, a 1-epoch stand-in) and the figure drawn."""
+    records shipped with the spec are read as they are; with the cells run, the diagnosis JSON
+    is re-made (both losses, one class, a 1-epoch stand-in) and the figure drawn."""
+    import anomalab.reproductions.sections.novnorm as novnorm_sections
+
+    monkeypatch.setattr(novnorm_sections, "probe_file", lambda paper, name: tmp_path / name)
     variants = {"faithful": {}, "detached": {"detach_minmax": True}}
     rows = _seed_zero([2])
     for from_archive, classes in ((True, ["mnist-images:2"]), (False, ["mnist-images:3"])):
@@ -186,7 +189,7 @@ def test_figure_and_diagnosis_refit_only_when_cells_run(tmp_path, data_root) -> 
         extremes(ctx, out, "images", CPU, classes, "x")
         assert out.blocks[0][1].startswith("Not produced yet: running part `images` makes it")
         assert out.blocks[1][1].startswith("Not drawn yet: running part `images` draws it")
-        assert not (tmp_path / "d.json").exists() and not (tmp_path / "x.png.txt").exists()
+        assert not (tmp_path / "d.json").exists() and not (tmp_path / "x.txt").exists()
     ctx = Context(SPEC, {"images": rows}, tmp_path, False, data_root)
     diagnosis(ctx, out := Section("D"), "images", CPU, ["mnist-images:2"], variants, "d.json")
     saved = json.loads((tmp_path / "d.json").read_text())
@@ -198,5 +201,5 @@ def test_figure_and_diagnosis_refit_only_when_cells_run(tmp_path, data_root) -> 
     assert out.blocks[0][1].startswith("Produced by `anomalab reproduce novnorm --parts images`")
     assert out.blocks[-1][1].startswith("- mnist-images:2: the faithful loss ends at")
     extremes(ctx, out := Section("E"), "images", CPU, ["mnist-images:2"], "x")
-    assert (tmp_path / "x.png.txt").read_text().splitlines()[1] == "mnist-images:2"
+    assert (tmp_path / "x.txt").read_text().splitlines()[1] == "mnist-images:2"
     assert out.blocks[-1][1].png[:4] == b"\x89PNG"

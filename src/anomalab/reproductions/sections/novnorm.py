@@ -1,5 +1,5 @@
 """NovNorm's analyses that its spec cannot declare, refitting seed-0 cells only when a part's cells
-are run (``--from-archive`` reads the files beside the report): the most and least anomalous test
+are run (``--from-archive`` reads their records in ``specs/novnorm/``): the most and least anomalous test
 images, and what the faithful loss (Eq. 6 inside the loss) does to S = (1 - lambda1) r + lambda1 n
 (Eq. 7)."""
 
@@ -17,7 +17,7 @@ from matplotlib.figure import Figure as Plot
 from anomalab.bench import atomic
 from anomalab.bench.document import Figure, Section
 from anomalab.reproductions.context import Context
-from anomalab.reproductions.figures import png, refit
+from anomalab.reproductions.figures import png, probe_file, refit
 from anomalab.reproductions.registry import section
 
 
@@ -44,7 +44,7 @@ def _refits(ctx: Context, part: str, classes: list[str]) -> bool:
 
 
 def _save(ctx: Context, path: Path, part: str, text: str) -> None:
-    """Write ``text`` (``{command}``: the command that re-makes it) beside the report."""
+    """Write ``text`` (``{command}``: the command that re-makes it) to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     command = f"anomalab reproduce {ctx.spec.paper} --parts {part}"
     atomic.write_text(path, text.replace("{command}", command))
@@ -71,8 +71,8 @@ def extremes(
     ctx: Context, out: Section, part: str, entrant: str, classes: list[str], name: str
 ) -> None:
     """The 8 least and 8 most anomalous test images of each ``dataset:class`` by ``part``'s
-    seed-0 cell, refitted; ``<name>.png.txt`` beside it records the command and the classes."""
-    record = ctx.out_dir / f"{name}.png.txt"
+    seed-0 cell, refitted; ``specs/novnorm/<name>.txt`` records the command and the classes."""
+    record = probe_file(ctx.spec.paper, f"{name}.txt")
     figure = Figure(name, "most and least anomalous test images", None)
     if _refits(ctx, part, classes):
         figure.png = _draw(ctx, part, entrant, classes)
@@ -128,9 +128,9 @@ def diagnosis(
     variants: dict[str, dict], file: str,
 ) -> None:  # fmt: skip
     """Each loss of ``variants`` (label -> parameters changed from ``part``'s seed-0 cell; the
-    first two compared) on each ``dataset:class``, read from ``file`` beside the report, which
-    is re-made when the part's cells are run. A diagnosis, not a selection."""
-    path = ctx.out_dir / file
+    first two compared) on each ``dataset:class``, read from ``specs/novnorm/<file>``, which is
+    re-made when the part's cells are run. A diagnosis, not a selection."""
+    path = probe_file(ctx.spec.paper, file)
     if _refits(ctx, part, classes):
         rows = [_probe(ctx, part, entrant, c, v, u) for c in classes for v, u in variants.items()]
         _save(ctx, path, part, json.dumps({"command": "{command}", "rows": rows}, indent=1) + "\n")
