@@ -35,6 +35,7 @@ ARCHIVES = {
     "plad": Path("docs/results/cells/plad/plad-tabular/results.csv"),
     "novnorm": Path("docs/results/cells/novnorm/novnorm-images/results.csv"),
 }
+#: Run also by the code from before presets (``--emit``), which has no anomalab.bench.recheck.
 METRICS = ("auc_roc", "auc_pr", "f1")
 OUT = Path("docs/results/paper_presets_check.json")
 
@@ -78,13 +79,6 @@ def archived(report: str, key: str) -> dict | None:
     return None if match.empty else {m: float(match.iloc[0][m]) for m in METRICS if m in match}
 
 
-def _same(a: float | None, b: float | None) -> bool:
-    """Equal to the last bit (both missing, or both NaN, count as equal)."""
-    if a is None or b is None:
-        return a is None and b is None
-    return a == b or (a != a and b != b)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, help="src folder of the code before presets")
@@ -93,6 +87,8 @@ def main() -> None:
     if args.emit:
         emit(args.emit)
         return
+    from anomalab.bench.recheck import same_to_the_bit
+
     now_file, before_file = (
         Path("runs/paper-presets/now.json"),
         Path("runs/paper-presets/before.json"),
@@ -120,7 +116,7 @@ def main() -> None:
         }
         reference = stored or out[report]["before_presets"]
         out[report]["identical"] = reference is not None and all(
-            _same(reference.get(m), now[report][m]) for m in METRICS
+            same_to_the_bit(reference.get(m), now[report][m]) for m in METRICS
         )
     OUT.write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(out, indent=2))

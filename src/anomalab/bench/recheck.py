@@ -53,8 +53,8 @@ def current_rows(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[[cell_of_row(row).key == row["cell_key"] for _, row in rows.iterrows()]]
 
 
-def _same(a: float | None, b: float | None) -> bool:
-    """Equal to the last bit (both NaN counts as equal)."""
+def same_to_the_bit(a: float | None, b: float | None) -> bool:
+    """Equal to the last bit (both missing, or both NaN, count as equal)."""
     if a is None or b is None:
         return a is None and b is None
     return a == b or (a != a and b != b)
@@ -86,7 +86,7 @@ def recheck(
                 "now": fresh,
                 "status": now["status"],
                 "identical": now["status"] == "ok"
-                and all(_same(stored[m], fresh[m]) for m in METRICS),
+                and all(same_to_the_bit(stored[m], fresh[m]) for m in METRICS),
                 "max_abs_diff": max(diffs, default=None),
             }
         )
