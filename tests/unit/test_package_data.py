@@ -70,6 +70,8 @@ def test_the_data_the_code_reads_is_there_to_cover() -> None:
     assert any(n.startswith("targets/") and n.endswith(".csv") for n in names)
     assert any(n.startswith("reproductions/specs/") and n.endswith(".toml") for n in names)
     assert any(n.startswith("reproductions/specs/") and n.endswith(".md") for n in names)
+    assert any(n.startswith("reproductions/specs/plad/parts/") for n in names)
+    assert any(n.startswith("bench/presets_report/suites/") for n in names)
     assert any(n.startswith("reproductions/archives/") and n.endswith(".zip") for n in names)
 
 

@@ -241,6 +241,20 @@ def test_papers_without_a_spec_say_so(monkeypatch) -> None:
         load_spec("nope")
 
 
+@pytest.mark.parametrize("paper", PAPERS)
+def test_a_papers_suites_are_its_parts_and_live_beside_its_spec(paper: str) -> None:
+    """Each paper's own suites sit in ``specs/<paper>/parts/``, and those are exactly the suites
+    its spec names beyond the general ones (``bench/suites/``)."""
+    from anomalab.bench.suites import suite_resource
+
+    folder = ROOT / "src" / "anomalab" / "reproductions" / "specs" / paper / "parts"
+    own = {p.stem for p in folder.glob("*.toml")}
+    general = {p.stem for p in (ROOT / "src" / "anomalab" / "bench" / "suites").glob("*.toml")}
+    named = {part.suite for part in load_paper(paper).parts.values() if part.suite}
+    assert own and own == named - general, paper
+    assert all(suite_resource(name) is not None for name in named)
+
+
 # ---------------------------------------------------------------------------- the registry
 def test_registry_names_each_function_once() -> None:
     spec = load_paper("anorand")

@@ -1,7 +1,10 @@
 """Benchmark suites: TOML files naming detectors (with params), datasets, protocol and seeds.
 
-Built-in suites live in ``anomalab/bench/suites/*.toml``; ``--config FILE`` reads a user's own in
-the same format. A detector entry is a name (default params), a table
+Built-in suites (:func:`suite_resource`): the general ones in ``anomalab/bench/suites/*.toml``
+(smoke, quick, adbench-unsup, adbench-semi, and the selection's evaluation), the presets report's
+in ``anomalab/bench/presets_report/suites/``, and each paper's parts in
+``anomalab/reproductions/specs/<paper>/parts/`` (read as data: nothing is imported from there);
+``--config FILE`` reads a user's own in the same format. A detector entry is a name (default params), a table
 ``{name = ..., params = {...}, label = ...}`` (``params.search = {lr = [...], ...}`` picks those
 values on a stratified hold-out of the training part,
 :class:`anomalab.model_selection.HoldoutSearch`), or a group: ``@registered`` (every registered
@@ -98,10 +101,36 @@ class Suite:
         ]
 
 
+def _suite_folders() -> list[Any]:
+    """Where built-in suites live: general, the presets report's, each paper's parts."""
+    root = resources.files("anomalab")
+    specs = root / "reproductions" / "specs"
+    papers = sorted((p for p in specs.iterdir() if (p / "parts").is_dir()), key=lambda p: p.name)
+    return [root / "bench" / "suites", root / "bench" / "presets_report" / "suites"] + [
+        p / "parts" for p in papers
+    ]
+
+
+def _built_in() -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for folder in _suite_folders():
+        for path in folder.iterdir():
+            if path.name.endswith(".toml"):
+                name = path.name[: -len(".toml")]
+                if name in found:
+                    raise RuntimeError(f"two built-in suites are named {name!r}")
+                found[name] = path
+    return found
+
+
 def suite_names() -> list[str]:
     """Names of the built-in suites."""
-    folder = resources.files("anomalab.bench") / "suites"
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+    return sorted(_built_in())
+
+
+def suite_resource(name: str) -> Any | None:
+    """The TOML resource of the built-in suite ``name`` (None if there is none)."""
+    return _built_in().get(name)
 
 
 def adbench_halves(data_root: Any = None) -> tuple[list[str], list[str]]:
@@ -252,8 +281,8 @@ def load_suite(name_or_path: str | Path, data_root: Any = None) -> Suite:
         if not path.is_file():
             raise ValueError(f"suite file {path} does not exist")
         return suite_from_dict(path.stem, tomllib.loads(path.read_text()), data_root)
-    resource = resources.files("anomalab.bench") / "suites" / f"{name_or_path}.toml"
-    if not resource.is_file():
+    resource = suite_resource(str(name_or_path))
+    if resource is None:
         raise ValueError(
             f"unknown suite {str(name_or_path)!r}: built-in suites are {', '.join(suite_names())}; "
             "or pass a TOML file with --config"

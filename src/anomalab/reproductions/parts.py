@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pandas as pd
 
 from anomalab.bench.runner import Cell, run_cells
 from anomalab.bench.store import STORE_FILE, ResultStore
-from anomalab.bench.suites import Suite, load_suite, suite_from_dict
+from anomalab.bench.suites import Suite, load_suite, suite_from_dict, suite_resource
 from anomalab.reproductions.archive import restore_part
 from anomalab.reproductions.registry import get_dataset_builder
 from anomalab.reproductions.spec import PartSpec
@@ -62,8 +61,8 @@ def dataset_groups(part: PartSpec) -> list[str]:
     """The dataset groups (``@adbench``) a built-in suite part names (none for an inline part)."""
     if part.suite is None:
         return []
-    resource = resources.files("anomalab.bench") / "suites" / f"{part.suite}.toml"
-    if not resource.is_file():
+    resource = suite_resource(part.suite)
+    if resource is None:
         return []
     raw = tomllib.loads(resource.read_text(encoding="utf-8"))
     return [str(d) for d in raw["datasets"] if str(d).startswith("@")]
@@ -77,8 +76,8 @@ def declared_cells(part: PartSpec, seen: list[str]) -> list[Cell] | None:
     if part.suite is None:
         built = part.dataset_builder is not None
         return _inline(part, list(seen) if built else part.datasets, None).cells()
-    resource = resources.files("anomalab.bench") / "suites" / f"{part.suite}.toml"
-    if not resource.is_file():
+    resource = suite_resource(part.suite)
+    if resource is None:
         return None
     raw = tomllib.loads(resource.read_text(encoding="utf-8"))
     named = [str(d) for d in raw["datasets"] if not str(d).startswith("@")]
