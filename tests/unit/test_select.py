@@ -179,3 +179,42 @@ def test_a_large_table_under_a_budget_times_its_choice_first(monkeypatch) -> Non
     row = result.ranking[result.ranking.candidate == "IForest"].iloc[0]
     assert row.status == "over budget (pilot)" and row.expected_fit_s > 2.0
     assert real("IForest", 1000) is not None
+
+
+def test_the_evidence_chooses_how_many_neighbours_to_rank_on() -> None:
+    """Revision 2's locality: the count with the best leave-one-dataset-out mean wins; where the
+    neighbours tell nothing, every dataset is used. A table of two kinds of datasets, where one
+    detector wins on each kind, makes locality pay."""
+    from anomalab.selection.evidence import Evidence
+    from anomalab.selection.locality import NEIGHBOR_GRID, neighbors_by_lodo
+
+    ev = load_evidence()
+    k, means = neighbors_by_lodo(ev, ev.detectors)
+    assert set(means) == {"all" if g is None else str(g) for g in NEIGHBOR_GRID}
+    assert means["all" if k is None else str(k)] == max(means.values())
+    datasets = ev.datasets.iloc[:20].copy()
+    kind = np.arange(20) % 2  # two clusters of datasets, far apart in one meta-feature
+    datasets.loc[:, list(META_FEATURES)] = 0.0
+    datasets[META_FEATURES[0]] = kind * 100.0
+    datasets[META_FEATURES[1]] = np.arange(20) * 0.01
+    rows = [
+        {
+            "dataset": d,
+            "detector": det,
+            "protocol": "unsupervised",
+            "auc_roc": auc,
+            "n_train": 100,
+            "fit_seconds": 0.01,
+        }
+        for d, c in zip(datasets.index, kind, strict=True)
+        for det, auc in (("A", 0.9 if c else 0.4), ("B", 0.4 if c else 0.8))
+    ]
+    local = Evidence(datasets, __import__("pandas").DataFrame(rows))
+    k, means = neighbors_by_lodo(local, ["A", "B"])
+    # 3, 5 and 10 nearest are of the held-out dataset's kind (9 others of it): ties go to 10
+    assert k == 10 and means["3"] == means["10"] == pytest.approx(0.85) and means["all"] < 0.7
+    meta = datasets.iloc[1].to_dict()  # of the kind where A wins
+    chosen = choose_on_evidence(meta, (100, 5), ["A", "B"], local.without(datasets.index[1]))
+    assert chosen.choice[0] == "A" and chosen.ranking["candidate"].iloc[0] == "A"
+    everywhere = choose_on_evidence(meta, (100, 5), ["A", "B"], local, neighbors=None)
+    assert len(everywhere.neighbors) == 20  # None: ranked on every dataset

@@ -5,11 +5,13 @@
   user's rows (:mod:`anomalab.selection.labeled`; at most 10,000 of them: every labeled anomaly
   and a sample of the rest); the best mean wins and is refitted on all rows.
 - **Without labels**: the table's meta-features (:mod:`anomalab.selection.meta`) find the
-  :data:`NEIGHBORS` closest datasets of the evidence (:mod:`anomalab.selection.evidence`, our own
-  archived benchmark cells); the detector with the best mean AUC-ROC there wins if the evidence
-  is decisive -- its lead over the runner-up on those datasets is positive and at least one
-  standard error of the paired differences -- else the top :data:`ENSEMBLE_SIZE` are
-  rank-averaged (:class:`anomalab.ensemble.RankEnsemble`).
+  closest datasets of the evidence (:mod:`anomalab.selection.evidence`, our own archived
+  benchmark cells), as many as the evidence's own leave-one-dataset-out measurement says
+  (:mod:`anomalab.selection.locality`; every dataset where locality does not pay); the detector
+  with the best mean AUC-ROC there wins if the evidence is decisive -- its lead over the
+  runner-up on those datasets is positive and at least one standard error of the paired
+  differences -- else the top :data:`ENSEMBLE_SIZE` are rank-averaged
+  (:class:`anomalab.ensemble.RankEnsemble`).
 
 With a budget, the candidates are cross-validated quickest first (expected times from the
 evidence's fit times, a power law in the rows); one whose expected time, or whose pace on its
@@ -17,7 +19,9 @@ first splits, does not fit what is left is skipped, and the winner is the best o
 every row (at its measured pace) still fits.
 
 These constants were fixed before the leave-one-dataset-out evaluation
-(``docs/results/select.md``) ran, and not changed after it.
+(``docs/results/select.md``) ran, and not changed after it. Revision 1 of the unlabeled rule
+ranked on :data:`NEIGHBORS_REVISION_1` nearest datasets always; revision 2 (the current one) lets
+the evidence choose the count, after revision 1 measured below IsolationForest there.
 
 The chosen detector is returned fitted, as a :class:`~anomalab.ensemble.RankEnsemble` (one member:
 that detector behind the min-max scaling the evidence was measured with), so it saves and loads
@@ -48,6 +52,7 @@ from anomalab.selection.labeled import (
     cv_rows,
     splits,
 )
+from anomalab.selection.locality import neighbors_by_lodo
 from anomalab.selection.meta import meta_features
 from anomalab.validation import check_array, check_labels
 
@@ -55,7 +60,8 @@ from anomalab.validation import check_array, check_labels
 #: adds labeled anomalies to its pseudo-anomalies), our best unsupervised detector on the
 #: evidence, and classic peers.
 LABELED_CANDIDATES = ("DevNet", "AnoRand", "AutoEncoder", "IForest", "PyOD-KNN", "PyOD-ECOD")
-NEIGHBORS = 5
+#: The unlabeled rule's first revision: always the 5 nearest datasets (now chosen by the evidence).
+NEIGHBORS_REVISION_1 = 5
 ENSEMBLE_SIZE = 3
 #: Share of the remaining budget a candidate's expected time may take (the rest is headroom).
 BUDGET_HEADROOM = 0.8
@@ -89,8 +95,10 @@ class Selection:
         chosen = " + ".join(self.choice)
         lines = [f"selected: {chosen} ({self.mode}; {self.reason})"]
         if self.neighbors:
-            near = ", ".join(f"{name} ({dist:.2f})" for name, dist in self.neighbors.items())
-            lines.append(f"nearest benchmark datasets: {near}")
+            shown = list(self.neighbors.items())
+            near = ", ".join(f"{name} ({dist:.2f})" for name, dist in shown[:5])
+            more = f" and {len(shown) - 5} more" if len(shown) > 5 else ""
+            lines.append(f"ranked on {len(shown)} benchmark datasets, nearest: {near}{more}")
         lines.append(self.ranking.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         return "\n".join(lines)
 
@@ -208,17 +216,21 @@ def choose_on_evidence(
     ev: Evidence,
     seed: int = 0,
     seconds_left: float = math.inf,
+    neighbors: int | None | str = "evidence",
 ) -> Selection:
     """The unlabeled choice for a table of ``shape`` (rows, features) described by ``meta`` (the returned
     detector is not fitted): what :func:`select` does without labels, given only the table's
-    description (the leave-one-dataset-out evaluation calls it with each dataset's)."""
+    description (the leave-one-dataset-out evaluation calls it with each dataset's).
+    ``neighbors``: how many nearest datasets to rank on (None: all); ``"evidence"`` (revision 2)
+    lets :func:`~anomalab.selection.locality.neighbors_by_lodo` choose."""
     missing = sorted(set(names) - set(ev.detectors))
     if missing:
         raise ValueError(
             f"the evidence has no results for {missing}; without labels the candidates must be "
             f"among: {', '.join(ev.detectors)}"
         )
-    near = ev.nearest(meta, NEIGHBORS)
+    k = neighbors_by_lodo(ev, names)[0] if neighbors == "evidence" else neighbors
+    near = ev.nearest(meta, len(ev.datasets) if k is None else int(k))
     table = ev.ranking(list(near.index), names)
     expected = {n: ev.expected_fit_seconds(n, *shape) for n in table.index}
     budget = seconds_left * BUDGET_HEADROOM
