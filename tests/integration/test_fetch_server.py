@@ -173,6 +173,33 @@ def test_interrupted_download_leaves_no_half_file(cut_short: Mirror, tmp_path: P
     assert _leftovers(root) == []
 
 
+def test_a_killed_fetchs_staging_folder_is_removed_by_the_next(
+    mirror: Mirror, tmp_path: Path
+) -> None:
+    """A SIGKILL skips the clean-up: the next fetch removes staging folders whose process is
+    gone, and keeps one whose process still runs (here, this one)."""
+    import os
+    import subprocess
+    import sys
+
+    root = tmp_path / "root"
+    root.mkdir()
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead = root / f"{STAGING_PREFIX}{int(gone.stdout)}-abc"
+    live = root / f"{STAGING_PREFIX}{os.getpid()}-def"
+    for folder in (dead, live):
+        folder.mkdir()
+        (folder / "42_WBC.npz").write_bytes(b"half a file")
+    fetch_datasets(["WBC"], data_root=root, base_url=mirror.url)
+    assert not dead.exists() and live.is_dir()
+    assert (root / WBC).is_file()
+
+
 def test_missing_file_on_the_mirror(tmp_path: Path) -> None:
     empty = tmp_path / "empty-mirror"
     empty.mkdir()

@@ -192,6 +192,7 @@ def fetch_datasets(
     made_root = not root.exists()
     try:
         root.mkdir(parents=True, exist_ok=True)
+        remove_stale_staging(root)
         grouped = sources_by_dataset()
         return [
             fetch_file(s, root, base_url=base_url, force=force, on_download=on_download)
@@ -231,6 +232,29 @@ def fetch_file(
     return FetchedFile(source, target, "replaced" if replacing else "downloaded", url)
 
 
+def remove_stale_staging(root: Path) -> list[Path]:
+    """Remove staging folders that a killed earlier fetch left in ``root`` (a SIGKILL skips the
+    clean-up in :func:`_download`): those whose process (the pid in their name) is gone. Folders
+    of a fetch still running, here or in another process, are kept. Returns what was removed."""
+    removed = []
+    for folder in root.glob(f"{STAGING_PREFIX}*"):
+        pid = folder.name[len(STAGING_PREFIX) :].split("-", 1)[0]
+        if folder.is_dir() and not (pid.isdigit() and _running(int(pid))):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file's bytes (read in 1 MiB blocks)."""
     digest = hashlib.sha256()
@@ -246,7 +270,7 @@ def _download(url: str, sha256: str, target: Path, root: Path) -> None:
     The staging folder is removed whatever happens, so nothing half-written stays behind."""
     import pooch
 
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=root))
     logger = pooch.get_logger()
     level = logger.level
     logger.setLevel(logging.WARNING)  # pooch logs every download at INFO on stderr
