@@ -52,6 +52,9 @@ class BaseDetector(Explainable, BaseEstimator):
     #: Bumped whenever ``recommended_params`` changes, so that a benchmark cell run under the old
     #: recommended rules is not mistaken for one under the new (it enters the cell key).
     recommended_revision: ClassVar[int] = 1
+    #: The same for the rules on images, where a class versions them on their own (None: images
+    #: follow ``recommended_revision``); a benchmark cell on an image protocol is keyed by it.
+    recommended_image_revision: ClassVar[int | None] = None
     #: The floating type the model computes in: inputs beyond its range are rejected.
     compute_dtype: ClassVar[type[np.floating]] = np.float32
     #: Fewest training rows ``fit`` accepts.

@@ -257,3 +257,26 @@ def test_ensemble_cells_are_keyed_by_their_members_preset_revisions(monkeypatch)
     cls = get_spec("AutoEncoder").cls
     monkeypatch.setattr(cls, "recommended_revision", cls.recommended_revision + 1)
     assert key(["IForest", "AutoEncoder"]) != plain
+
+
+def test_an_image_revision_rekeys_only_the_cells_on_images(monkeypatch) -> None:
+    """A class that versions its image rules on their own (``recommended_image_revision``):
+    bumping it re-keys recommended cells of image protocols only; tabular cells and paper-preset
+    cells keep their keys (and so their stored results)."""
+    from anomalab.bench.cells import check_runnable
+    from anomalab.registry import get_spec
+
+    image = Cell("PLAD", "mnist-images", "image_one_class", 0, {"budget": "cpu"})
+    tabular = Cell("PLAD", "WBC", "one_class", 0, {})
+    paper = Cell("PLAD", "mnist-images", "image_one_class", 0, {"preset": "paper"})
+    assert image.on_images and not tabular.on_images
+    before = {c: c.key for c in (image, tabular, paper)}
+    cls = get_spec("PLAD").cls
+    monkeypatch.setattr(cls, "recommended_image_revision", cls.recommended_revision + 1)
+    assert image.key != before[image]
+    assert tabular.key == before[tabular] and paper.key == before[paper]
+    pinned = Cell(
+        "PLAD", "mnist-images", "image_one_class", 0, {"preset_revision": cls.recommended_revision}
+    )
+    with pytest.raises(ValueError, match="records revision 1 of PLAD's recommended preset"):
+        check_runnable([pinned])

@@ -53,13 +53,21 @@ class Cell:
         return self.label or self.detector
 
     @property
+    def on_images(self) -> bool:
+        """Whether the cell's protocol hands the detector images (its registered data kind)."""
+        from anomalab.data.protocols import PROTOCOLS
+
+        registered = PROTOCOLS.get(self.protocol)
+        return registered is not None and registered.data_kind == "image"
+
+    @property
     def key(self) -> str:
         """A stable hash of everything that defines the cell's result (params in the form of
         :func:`key_params`)."""
         payload = json.dumps(
             {
                 "detector": self.detector,
-                "params": key_params(self.detector, self.params),
+                "params": key_params(self.detector, self.params, image=self.on_images),
                 "dataset": self.dataset,
                 "protocol": self.protocol,
                 "protocol_params": self.protocol_params,
@@ -71,7 +79,14 @@ class Cell:
         return hashlib.sha1(payload.encode()).hexdigest()
 
 
-def key_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
+def recommended_revision(cls: type[BaseDetector], image: bool = False) -> int:
+    """The revision of ``cls``'s recommended rules for tabular data, or for images where the
+    class versions its image rules on their own (``recommended_image_revision``)."""
+    own = getattr(cls, "recommended_image_revision", None)
+    return int(own) if image and own is not None else int(cls.recommended_revision)
+
+
+def key_params(detector: str, params: dict[str, Any], image: bool = False) -> dict[str, Any]:
     """``params`` as a cell key reads them: a registered detector's preset made explicit (a cell
     that names none runs the class default), except ``"paper"``, which the key leaves out -- every
     cell stored before presets existed ran the paper's settings, and its key stays valid. A
@@ -80,7 +95,8 @@ def key_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
     A cell may pin ``preset_revision`` itself: it then records a recommended preset as it was at
     that revision (a development table keeps the cells its decisions were made on). Its key is
     that revision's; such a cell can be read from a store, not run by code at another revision
-    (:func:`check_runnable`)."""
+    (:func:`check_runnable`). ``image``: the cell hands the detector images (its revision is
+    :func:`recommended_revision`'s for images)."""
     if detector == "RankEnsemble":
         revisions = member_revisions(params)
         return {**params, "member_revisions": revisions} if revisions else params
@@ -92,7 +108,7 @@ def key_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
         return params
     out = dict(params)
     preset = out.pop("preset", default.default)
-    revision = int(out.pop("preset_revision", cls.recommended_revision))
+    revision = int(out.pop("preset_revision", recommended_revision(cls, image)))
     if preset != "paper":
         out["preset"] = preset
         if revision > 1:
@@ -131,7 +147,7 @@ def pinned_revision_mismatch(cell: Cell) -> str | None:
     pinned = cell.params.get("preset_revision")
     if pinned is None or cell.detector in PEERS or cell.detector in COMPOSITES:
         return None
-    current = get_spec(cell.detector).cls.recommended_revision
+    current = recommended_revision(get_spec(cell.detector).cls, cell.on_images)
     if int(pinned) == current:
         return None
     return (

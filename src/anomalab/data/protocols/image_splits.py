@@ -29,6 +29,7 @@ from anomalab.data.protocols.task import Task
 @register_protocol(
     "image_one_class",
     supervision=LABEL_FREE,
+    data_kind="image",
     description="one class normal (official train images), every other class anomalous",
 )
 def image_one_class(
@@ -85,6 +86,7 @@ def image_one_class(
 @register_protocol(
     "image_multi_class",
     supervision=LABEL_FREE,
+    data_kind="image",
     description="several classes normal together, every other class anomalous (NovNorm)",
 )
 def image_multi_class(
@@ -119,6 +121,7 @@ def image_multi_class(
 @register_protocol(
     "image_multiclass_normal",
     supervision=LABEL_FREE,
+    data_kind="image",
     description="every class normal; anomalies are means of two test images (PLAD)",
 )
 def image_multiclass_normal(

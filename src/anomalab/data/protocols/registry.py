@@ -23,6 +23,8 @@ Protocol = Callable[..., Task]
 SUPERVISION_KINDS = ("unsupervised", "semi-supervised", "one-class", "supervised")
 #: F1 conventions (``anomalab.metrics.F1_RULES``; the data layer does not import it).
 F1_RULES = ("anomaly_at_rate", "normal_at_p20")
+#: What a protocol's tasks hold.
+DATA_KINDS = ("tabular", "image")
 #: Kinds that fit on unlabeled data: every protocol serves them (``y_train`` may be all 0).
 LABEL_FREE = ("unsupervised", "one-class")
 #: Every kind: the protocol labels some training anomalies, so label-using detectors run too
@@ -35,7 +37,8 @@ class RegisteredProtocol:
     """A registered protocol and its metadata; calling it runs the protocol.
 
     ``supervision``: the detector supervision kinds whose training the protocol's labels (at its
-    default parameters) meet. ``f1_rule``: the ``Task.f1_rule`` of its tasks.
+    default parameters) meet. ``f1_rule``: the ``Task.f1_rule`` of its tasks. ``data_kind``:
+    ``"tabular"`` or ``"image"``, the data its tasks hold.
     """
 
     name: str
@@ -43,6 +46,7 @@ class RegisteredProtocol:
     supervision: tuple[str, ...]
     f1_rule: str
     description: str
+    data_kind: str = "tabular"
 
     def parameters(self) -> dict[str, Any]:
         """The protocol's parameters (beyond dataset and seed) with their defaults
@@ -78,12 +82,14 @@ def register_protocol(
     f1_rule: str = "anomaly_at_rate",
     description: str | None = None,
     replace: bool = False,
+    data_kind: str = "tabular",
 ) -> Callable[[Protocol], Protocol]:
     """Decorator adding a protocol ``fn(dataset, *, seed, **params) -> Task`` to PROTOCOLS.
 
     ``supervision``: the kinds of :data:`SUPERVISION_KINDS` it serves (e.g. :data:`LABEL_FREE`);
     ``f1_rule``: one of :data:`F1_RULES`; ``description``: one line (default: the first line of
-    the function's docstring). The function itself is returned unchanged.
+    the function's docstring); ``data_kind``: one of :data:`DATA_KINDS`. The function itself is
+    returned unchanged.
     """
     kinds = (supervision,) if isinstance(supervision, str) else tuple(supervision)
     unknown = sorted(set(kinds) - set(SUPERVISION_KINDS))
@@ -93,6 +99,10 @@ def register_protocol(
         )
     if f1_rule not in F1_RULES:
         raise ValueError(f"protocol {name!r}: f1_rule must be one of {F1_RULES}, got {f1_rule!r}")
+    if data_kind not in DATA_KINDS:
+        raise ValueError(
+            f"protocol {name!r}: data_kind must be one of {DATA_KINDS}, got {data_kind!r}"
+        )
 
     def deco(fn: Protocol) -> Protocol:
         if name in PROTOCOLS and not replace:
@@ -101,7 +111,7 @@ def register_protocol(
         line = description if description is not None else (doc[0] if doc else "")
         if not line.strip() or "\n" in line:
             raise ValueError(f"protocol {name!r} needs a one-line description (or a docstring)")
-        PROTOCOLS[name] = RegisteredProtocol(name, fn, kinds, f1_rule, line.strip())
+        PROTOCOLS[name] = RegisteredProtocol(name, fn, kinds, f1_rule, line.strip(), data_kind)
         return fn
 
     return deco
