@@ -188,7 +188,42 @@ def test_select_chooses_saves_and_the_model_scores(tmp_path) -> None:
     assert len(pd.read_csv(tmp_path / "scores.csv")) == len(frame)
     unlabeled = invoke("select", str(path), "--budget", "5", "--candidates", "IForest,PyOD-HBOS")
     assert unlabeled.exit_code == 0, unlabeled.output
-    assert "(evidence;" in unlabeled.output and "nearest benchmark datasets" in unlabeled.output
+    assert "(evidence;" in unlabeled.output and "benchmark datasets, nearest:" in unlabeled.output
+
+
+def test_training_labels_may_mark_known_normal_rows(tmp_path) -> None:
+    """-1 (a row known to be normal) is a training label: `select` and `fit` take it, `score`
+    (whose labels are the truth it is measured against) refuses it in one line."""
+    from anomalab.data import load_dataset
+
+    data = load_dataset("WBC")
+    frame = pd.DataFrame(data.X, columns=[f"f{j}" for j in range(data.X.shape[1])])
+    labels = np.zeros(len(frame), dtype=int)
+    labels[np.flatnonzero(data.y == 1)[:4]] = 1
+    labels[np.flatnonzero(data.y == 0)[:20]] = -1
+    frame["y"] = labels
+    path = tmp_path / "wbc.csv"
+    frame.to_csv(path, index=False)
+    chosen = invoke("select", str(path), "--label-column", "y", "--candidates", "IForest,PyOD-ECOD")
+    assert chosen.exit_code == 0, chosen.output
+    assert "selected:" in chosen.output
+    model = tmp_path / "model"
+    fitted = invoke(
+        "fit",
+        "DevNet",
+        str(path),
+        "--label-column",
+        "y",
+        "--out",
+        str(model),
+        "--param",
+        "epochs=1",
+    )
+    assert fitted.exit_code == 0, fitted.output
+    scored = invoke(
+        "score", str(model), str(path), "--label-column", "y", "--out", str(tmp_path / "s.csv")
+    )
+    assert scored.exit_code == 1 and "-1 is not allowed" in scored.output
 
 
 def test_select_errors_are_one_line(tmp_path) -> None:

@@ -213,6 +213,23 @@ def test_user_bad_labels(tmp_path: Path, labels: list, bad: str) -> None:
     assert bad in str(err.value)
 
 
+def test_training_labels_may_mark_known_normals(tmp_path: Path) -> None:
+    """labeled_normal: -1 (a known normal row) is read, in a CSV (numbers or text) and an npz;
+    other values are still refused, naming what is accepted."""
+    path = tmp_path / "t.csv"
+    path.write_text("x,label\n1,1\n2,0\n3,-1\n4,true\n")
+    loaded = load_table(path, "label", labeled_normal=True)
+    assert loaded.y.tolist() == [1, 0, -1, 1] and loaded.info.anomalies == 2
+    path.write_text("x,label\n1,1\n2,-1\n3,2\n")
+    with pytest.raises(ValueError, match=r"other than -1/0/1/True/False: \['2'\]"):
+        load_table(path, "label", labeled_normal=True)
+    npz = tmp_path / "t.npz"
+    np.savez(npz, X=np.zeros((3, 2)), y=np.array([1, -1, 0]))
+    assert load_table(npz, labeled_normal=True).y.tolist() == [1, -1, 0]
+    with pytest.raises(ValueError, match="-1 is not allowed"):
+        load_table(npz, "y")
+
+
 def test_user_nan_and_missing_column(tmp_path: Path) -> None:
     path = tmp_path / "nan.csv"
     df = _frame()

@@ -12,11 +12,15 @@ from anomalab.cli.common import DataRoot, console, parse_params
 from anomalab.cli_errors import fail, one_line
 
 
-def _load_data(data: str, data_root: Path | None, label_column: str | None) -> Any:
+def _load_data(
+    data: str, data_root: Path | None, label_column: str | None, *, training: bool = False
+) -> Any:
+    """The dataset or user file; ``training``: its labels train a model (-1 allowed: a row
+    known to be normal)."""
     from anomalab.data import load_dataset
 
     try:
-        return load_dataset(data, data_root, label_column=label_column)
+        return load_dataset(data, data_root, label_column=label_column, labeled_normal=training)
     except (FileNotFoundError, ValueError, KeyError) as exc:
         fail(one_line(exc))
 
@@ -45,7 +49,9 @@ def fit(
     label_column: Annotated[
         str | None,
         typer.Option(
-            "--label-column", help="Label column of a CSV/Parquet file (excluded from features)."
+            "--label-column",
+            help="Label column of a CSV/Parquet file (excluded from features): 1 anomaly, 0 "
+            "unlabeled or normal, -1 known normal.",
         ),
     ] = None,
     param: Annotated[
@@ -62,7 +68,8 @@ def fit(
     """Fit a detector on a dataset and save it (config.json + weights.safetensors).
 
     Semi-supervised and supervised detectors receive the dataset's labels (1 = anomaly, 0 = the
-    rest); unsupervised and one-class detectors see the features only.
+    rest, or unlabeled; in a user file -1 marks a row known to be normal); unsupervised and
+    one-class detectors see the features only.
     """
     from anomalab.params import check_params
     from anomalab.registry import get_spec
@@ -76,7 +83,7 @@ def fit(
     except (KeyError, TypeError, ValueError) as exc:
         fail(one_line(exc))
     _check_fit_out(out, overwrite)
-    dataset = _load_data(data, data_root, label_column)
+    dataset = _load_data(data, data_root, label_column, training=True)
     y = None
     if spec.supervision in ("semi-supervised", "supervised"):
         if dataset.y is None:
@@ -102,7 +109,9 @@ def score(
     label_column: Annotated[
         str | None,
         typer.Option(
-            "--label-column", help="Label column of a CSV/Parquet file (excluded from features)."
+            "--label-column",
+            help="Label column of a CSV/Parquet file (excluded from features): 1 anomaly, 0 "
+            "unlabeled or normal, -1 known normal.",
         ),
     ] = None,
     explain: Annotated[

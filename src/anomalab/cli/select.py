@@ -26,7 +26,8 @@ def select(
         typer.Option(
             "--label-column",
             help="Column of a CSV/Parquet file with a few labeled anomalies (1) among unlabeled "
-            "rows (0): the candidates are then ranked on them by cross-validation.",
+            "rows (0) and, optionally, rows known to be normal (-1): the candidates are then "
+            "ranked on them by cross-validation.",
         ),
     ] = None,
     budget: Annotated[
@@ -56,7 +57,7 @@ def select(
 
     if out is not None:
         _check_fit_out(out, overwrite)
-    dataset = _load_data(data, data_root, label_column)
+    dataset = _load_data(data, data_root, label_column, training=True)
     y = dataset.y if label_column is not None else None
     try:
         selection = choose(

@@ -19,20 +19,23 @@ def load_dataset(
     data_root: str | Path | None = None,
     *,
     label_column: str | None = None,
+    labeled_normal: bool = False,
 ) -> Dataset:
     """Load a catalog dataset by name, or a user's CSV / TSV / Parquet / npz file by path.
 
     A ``Path``, or a string with a path separator or a table suffix, is a file
     (see :func:`load_table`; ``label_column`` applies there only). Catalog data: tabular and
     embedding ``X`` float64 ``(n, d)``, images float32 ``(n, C, H, W)`` in [0, 1].
+    ``labeled_normal``: a user file's labels are training labels (-1 known normal, 0
+    unlabeled, 1 anomaly).
     """
     if isinstance(name_or_path, Path) or _looks_like_path(name_or_path):
-        return load_table(name_or_path, label_column)
+        return load_table(name_or_path, label_column, labeled_normal=labeled_normal)
     try:
         info = find_info(name_or_path, data_root)
     except DataNotFoundError:
         if Path(name_or_path).is_file():
-            return load_table(name_or_path, label_column)
+            return load_table(name_or_path, label_column, labeled_normal=labeled_normal)
         raise
     if label_column is not None:
         raise ValueError(

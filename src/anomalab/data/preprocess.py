@@ -99,24 +99,36 @@ def check_missing(df: pd.DataFrame, what: str, *, allow_missing_categories: bool
         )
 
 
-def binary_labels(values: pd.Series | np.ndarray, column: str) -> np.ndarray:
+def binary_labels(
+    values: pd.Series | np.ndarray, column: str, *, labeled_normal: bool = False
+) -> np.ndarray:
     """Map a label column to int64 0/1 (1 = anomaly).
 
     Accepted values: 0/1, True/False, "0"/"1", "true"/"false". Anything else (-1, 2, "yes",
-    NaN ...) raises ``ValueError`` naming the column and the bad values.
+    NaN ...) raises ``ValueError`` naming the column and the bad values. ``labeled_normal``:
+    training labels, where -1 (or "-1") marks a row known to be normal and 0 an unlabeled row
+    (what :func:`anomalab.select` and the label-using detectors take).
     """
+    allowed = (-1, 0, 1) if labeled_normal else (0, 1)
     arr = np.asarray(values)
     if arr.dtype.kind in "biuf":  # fast path for numeric arrays
-        ok = np.isin(arr, (0, 1))
+        ok = np.isin(arr, allowed)
         if ok.all():
             return arr.astype(np.int64).ravel()
     s = pd.Series(arr.ravel()) if arr.ndim > 1 else pd.Series(values)
-    mapped = s.map(_to_binary)
+    mapped = s.map(lambda v: _to_binary(v, labeled_normal))
     if mapped.isna().any():
         bad = pd.unique(s[mapped.isna()])
+        meaning = (
+            "1 = anomaly, 0 = unlabeled, -1 = known normal"
+            if labeled_normal
+            else "1 = anomaly, 0 = normal; -1 is not allowed"
+        )
         raise ValueError(
-            f"label column {column!r} holds values other than 0/1/True/False: "
-            f"{sorted(map(repr, bad))[:10]} (1 = anomaly, 0 = normal; -1 is not allowed)"
+            f"label column {column!r} holds values other than "
+            f"{'-1/' if labeled_normal else ''}0/1/True/False: "
+            f"{sorted(repr(v.item() if isinstance(v, np.generic) else v) for v in bad)[:10]} "
+            f"({meaning})"
         )
     return mapped.to_numpy(dtype=np.int64)
 
@@ -129,11 +141,12 @@ def encode_frame(
     categories: Mapping[str, Sequence[str]] | None = None,
     dtype: type = np.float64,
     allow_missing_categories: bool = False,
+    labeled_normal: bool = False,
 ) -> RawData:
     """Split a table into one-hot encoded features and 0/1 labels; refuse NaN/inf features.
 
     Non-numeric columns are one-hot encoded (see :func:`one_hot`); ``dtype`` is the output
-    dtype of ``X``.
+    dtype of ``X``; ``labeled_normal``: labels may also be -1 (:func:`binary_labels`).
     """
     if len(df) == 0:
         raise ValueError(f"{what}: no rows")
@@ -143,7 +156,7 @@ def encode_frame(
             raise ValueError(
                 f"{what}: label column {label_column!r} not found; columns are {list(df.columns)}"
             )
-        y = binary_labels(df[label_column], label_column)
+        y = binary_labels(df[label_column], label_column, labeled_normal=labeled_normal)
         df = df.drop(columns=label_column)
     if df.shape[1] == 0:
         raise ValueError(f"{what}: no feature columns")
@@ -156,14 +169,18 @@ def encode_frame(
     )
 
 
-def _to_binary(v: object) -> float:
-    """1.0 / 0.0 for an accepted label value, NaN otherwise."""
+def _to_binary(v: object, labeled_normal: bool = False) -> float:
+    """1.0 / 0.0 (and -1.0 with ``labeled_normal``) for an accepted label value, NaN otherwise."""
+    allowed = (-1, 0, 1) if labeled_normal else (0, 1)
     if isinstance(v, bool | np.bool_):
         return float(bool(v))
     if isinstance(v, int | np.integer | float | np.floating):
-        return float(v) if v in (0, 1) else np.nan
+        return float(v) if v in allowed else np.nan
     if isinstance(v, str):
-        return _STR_LABELS.get(v.strip().lower(), np.nan)
+        text = v.strip().lower()
+        if labeled_normal and text in ("-1", "-1.0"):
+            return -1.0
+        return _STR_LABELS.get(text, np.nan)
     return np.nan
 
 

@@ -20,7 +20,9 @@ LABEL_LIKE = ("label", "labels", "y", "class", "target", "outlier", "anomaly", "
 _UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError)
 
 
-def load_table(path: str | Path, label_column: str | None = None) -> Dataset:
+def load_table(
+    path: str | Path, label_column: str | None = None, *, labeled_normal: bool = False
+) -> Dataset:
     """Load a user file as a tabular :class:`Dataset` (X float64, y int64 0/1 or ``None``).
 
     CSV/TSV/Parquet: ``label_column`` (if given) holds 0/1/True/False labels (1 = anomaly);
@@ -30,6 +32,8 @@ def load_table(path: str | Path, label_column: str | None = None) -> Dataset:
     naming the columns; a feature column named like labels (``label``, ``y``, ``class`` ...)
     gives a warning. npz: keys ``X`` and optionally ``y`` (or the key ``label_column``).
     npy: ``X`` only, memory-mapped read-only (kept mapped when it is float64).
+    ``labeled_normal``: the labels are training labels, where -1 marks a known normal row and
+    0 an unlabeled one (``anomalab select`` / ``fit``).
     """
     p = Path(path).expanduser()
     if not p.is_file():
@@ -37,18 +41,20 @@ def load_table(path: str | Path, label_column: str | None = None) -> Dataset:
     suffix = p.suffix.lower()
     what = f"data file {p.name}"
     if suffix == ".npz":
-        raw = _read_npz(p, label_column or "y", required=label_column is not None)
+        raw = _read_npz(
+            p, label_column or "y", required=label_column is not None, labeled_normal=labeled_normal
+        )
     elif suffix == ".npy":
         raw = _read_npy(p, label_column)
     elif suffix in (".csv", ".tsv"):
         df = pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",")
-        raw = _encode(df, label_column, what, first_line=2)
+        raw = _encode(df, label_column, what, first_line=2, labeled_normal=labeled_normal)
     elif suffix in (".parquet", ".pq"):
         try:
             df = pd.read_parquet(p)
         except ImportError as err:
             raise ImportError(f"reading {p.name} needs pyarrow: pip install pyarrow") from err
-        raw = _encode(df, label_column, what, first_line=None)
+        raw = _encode(df, label_column, what, first_line=None, labeled_normal=labeled_normal)
     else:
         raise ValueError(f"{what}: unsupported format {suffix!r}; use one of {TABLE_SUFFIXES}")
     X = np.asarray(raw.X, dtype=np.float64)
@@ -59,7 +65,7 @@ def load_table(path: str | Path, label_column: str | None = None) -> Dataset:
         path=p.resolve(),
         rows=X.shape[0],
         features=X.shape[1],
-        anomalies=int(raw.y.sum()) if raw.y is not None else None,
+        anomalies=int((raw.y == 1).sum()) if raw.y is not None else None,
         origin="user file",
         format=suffix.lstrip("."),
     )
@@ -67,7 +73,11 @@ def load_table(path: str | Path, label_column: str | None = None) -> Dataset:
 
 
 def _encode(
-    df: pd.DataFrame, label_column: str | None, what: str, first_line: int | None
+    df: pd.DataFrame,
+    label_column: str | None,
+    what: str,
+    first_line: int | None,
+    labeled_normal: bool = False,
 ) -> RawData:
     features = df.drop(columns=label_column) if label_column in df.columns else df
     check_mixed_columns(features, what, first_line=first_line)
@@ -80,10 +90,12 @@ def _encode(
                     UserWarning,
                     stacklevel=3,
                 )
-    return encode_frame(df, label_column, what)
+    return encode_frame(df, label_column, what, labeled_normal=labeled_normal)
 
 
-def _read_npz(path: Path, label_key: str, *, required: bool) -> RawData:
+def _read_npz(
+    path: Path, label_key: str, *, required: bool, labeled_normal: bool = False
+) -> RawData:
     what = f"data file {path.name}"
     if not zipfile.is_zipfile(path):
         raise ValueError(f"{what}: not a readable npz file (not a zip archive of arrays)")
@@ -99,7 +111,7 @@ def _read_npz(path: Path, label_key: str, *, required: bool) -> RawData:
     except _UNREADABLE as exc:
         raise ValueError(f"{what}: not a readable npz file ({exc})") from None
     if y_raw is not None:
-        y = binary_labels(y_raw.ravel(), label_key)
+        y = binary_labels(y_raw.ravel(), label_key, labeled_normal=labeled_normal)
     elif required:
         raise ValueError(f"{what}: no key {label_key!r}; has {files}")
     else:
