@@ -272,7 +272,10 @@ def test_an_image_revision_rekeys_only_the_cells_on_images(monkeypatch) -> None:
     assert image.on_images and not tabular.on_images
     before = {c: c.key for c in (image, tabular, paper)}
     cls = get_spec("PLAD").cls
-    monkeypatch.setattr(cls, "recommended_image_revision", cls.recommended_revision + 1)
+    from anomalab.bench.cells import recommended_revision
+
+    bumped = recommended_revision(cls, image=True) + 1
+    monkeypatch.setattr(cls, "recommended_image_revision", bumped)
     assert image.key != before[image]
     assert tabular.key == before[tabular] and paper.key == before[paper]
     pinned = Cell(
