@@ -149,6 +149,9 @@ def test_a_select_cell_records_its_choice_and_the_suite_matches_the_defaults() -
     row = run_cell(cell)
     assert row["status"] == "ok", row.get("error")
     assert row["params"]["selected"][0] in ("IForest", "PyOD-HBOS")
+    ranking = row["params"]["ranking"]  # each candidate's cross-validated mean AUC-PR
+    assert set(ranking) == {"IForest", "PyOD-HBOS"} and all(0 <= v <= 1 for v in ranking.values())
+    assert max(ranking, key=ranking.get) == row["params"]["selected"][0]
     suite = load_suite("select-labeled")
     assert [name for name, _, _ in suite.detectors] == ["Select", *LABELED_CANDIDATES]
 
@@ -218,3 +221,24 @@ def test_the_evidence_chooses_how_many_neighbours_to_rank_on() -> None:
     assert chosen.choice[0] == "A" and chosen.ranking["candidate"].iloc[0] == "A"
     everywhere = choose_on_evidence(meta, (100, 5), ["A", "B"], local, neighbors=None)
     assert len(everywhere.neighbors) == 20  # None: ranked on every dataset
+
+
+def test_a_select_cells_key_follows_its_rules_and_candidates(monkeypatch) -> None:
+    """A changed selection rule or a candidate's new recommended revision re-keys Select cells
+    (so their stored results are not reused); at today's revisions the stored keys hold."""
+    from anomalab.bench.cells import SELECT_REVISION_BASE, Cell, key_params
+    from anomalab.registry import get_spec
+    from anomalab.selection import choose
+
+    cell = Cell("Select", "WBC", "semi_supervised", 0, {}, {"ratio": 0.05})
+    plain = cell.key
+    assert choose.RULE_REVISIONS == SELECT_REVISION_BASE  # so no stored cell was re-keyed
+    monkeypatch.setitem(choose.RULE_REVISIONS, "labeled", 2)
+    assert cell.key != plain
+    monkeypatch.setitem(choose.RULE_REVISIONS, "labeled", 1)
+    assert cell.key == plain
+    cls = get_spec("DevNet").cls
+    monkeypatch.setattr(cls, "recommended_revision", cls.recommended_revision + 1)
+    assert cell.key != plain
+    assert key_params("Select", {})["candidate_revisions"] == {"DevNet": cls.recommended_revision}
+    assert key_params("Select", {"candidates": ["IForest"]}) == {"candidates": ["IForest"]}

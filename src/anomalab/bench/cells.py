@@ -100,6 +100,8 @@ def key_params(detector: str, params: dict[str, Any], image: bool = False) -> di
     if detector == "RankEnsemble":
         revisions = member_revisions(params)
         return {**params, "member_revisions": revisions} if revisions else params
+    if detector == "Select":
+        return {**params, **select_revisions(params)}
     if detector in PEERS or detector in COMPOSITES:
         return params
     cls = get_spec(detector).cls
@@ -139,6 +141,30 @@ def member_revisions(params: dict[str, Any]) -> dict[str, int]:
         if revision != COMPOSITE_REVISION_BASE.get(name, 1):
             out[name] = revision
     return out
+
+
+def select_revisions(params: dict[str, Any]) -> dict[str, Any]:
+    """What a ``Select`` cell's key adds so that a changed rule or candidate never reuses its
+    stored result: the selection rules' revisions past those every stored Select cell ran with
+    (:data:`~anomalab.selection.choose.RULE_REVISIONS` against their first), and the candidates'
+    recommended-preset revisions that differ from :data:`COMPOSITE_REVISION_BASE`."""
+    from anomalab.selection.choose import LABELED_CANDIDATES, RULE_REVISIONS
+
+    out: dict[str, Any] = {}
+    rules = {mode: r for mode, r in RULE_REVISIONS.items() if r != SELECT_REVISION_BASE[mode]}
+    if rules:
+        out["rule_revisions"] = rules
+    names = params.get("candidates") or LABELED_CANDIDATES
+    revisions = member_revisions({"members": list(names)})
+    if revisions:
+        out["candidate_revisions"] = revisions
+    return out
+
+
+#: The selection rules' revisions that every Select cell stored before they entered its key ran
+#: with. ``unlabeled``: none of those cells ran the unlabeled rule (each chose on labels, or
+#: failed for too few of them), so they hold for its revision 2 as well.
+SELECT_REVISION_BASE = {"labeled": 1, "unlabeled": 2}
 
 
 def pinned_revision_mismatch(cell: Cell) -> str | None:
@@ -322,8 +348,17 @@ def run_cell(
                 row["versions"] = {**row["versions"], "device": used}
             if hasattr(detector, "best_params_"):  # HoldoutSearch: what the hold-out chose
                 row["params"] = {**row["params"], "selected": detector.best_params_}
-            if hasattr(detector, "selection_"):  # Select: the detector(s) it chose
-                row["params"] = {**row["params"], "selected": list(detector.selection_.choice)}
+            if hasattr(detector, "selection_"):  # Select: the detector(s) it chose, and why
+                ranking = detector.selection_.ranking
+                scored = ranking.dropna(subset=[c for c in ranking.columns if c.endswith("_mean")])
+                row["params"] = {
+                    **row["params"],
+                    "selected": list(detector.selection_.choice),
+                    "ranking": {
+                        str(r["candidate"]): round(float(r.iloc[1]), 6)
+                        for _, r in scored.iterrows()
+                    },
+                }
             start = time.perf_counter()
             scores = detector.decision_function(task.X_test)
             row["score_seconds"] = time.perf_counter() - start

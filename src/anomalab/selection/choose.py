@@ -62,6 +62,8 @@ from anomalab.validation import check_array, check_labels
 LABELED_CANDIDATES = ("DevNet", "AnoRand", "AutoEncoder", "IForest", "PyOD-KNN", "PyOD-ECOD")
 #: The unlabeled rule's first revision: always the 5 nearest datasets (now chosen by the evidence).
 NEIGHBORS_REVISION_1 = 5
+#: The selection rules' revisions (a benchmark Select cell is keyed by them).
+RULE_REVISIONS = {"labeled": 1, "unlabeled": 2}
 ENSEMBLE_SIZE = 3
 #: Share of the remaining budget a candidate's expected time may take (the rest is headroom).
 BUDGET_HEADROOM = 0.8
