@@ -233,25 +233,29 @@ def test_validation_split_of_training_normals_selects_an_epoch() -> None:
     assert det.history_.best_epoch == int(np.argmin(det.history_.monitor))
 
 
-def test_recommended_image_rules_are_the_tabular_ones_without_the_step_minimum(
-    mnist_small,
-) -> None:
-    """Images (issue 27): two-sided perturbations with random signs and lambda 10, the budget's
-    epochs (no 2,000-step minimum, which would be 667 epochs on these 300 images); the paper
-    preset keeps the paper's one-sided perturbations and lambda 1 (docs/results/
-    plad_image_diagnosis.json: on MNIST digit 0 the paper preset ranks every other digit as
-    more normal than the test zeros)."""
+def test_recommended_image_rules_are_the_papers_for_one_epoch(mnist_small) -> None:
+    """Images (image revision 2, suite plad-images-dev's decision): the paper's perturbations and
+    lambda, trained for one epoch; an explicit ``epochs`` still wins; tabular data keep their
+    rules and the budget's epochs."""
     X_train, _, _ = mnist_small
     small = {"budget": "cpu", "vae_hidden": 16, "vae_latent": 4, "random_state": 0}
     rec = PLAD(**small).fit(X_train)
     assert (rec.hp_.mirror, rec.hp_.random_signs, rec.hp_.lam, rec.hp_.min_steps) == (
-        True,
-        True,
-        10.0,
+        False,
+        False,
+        1.0,
         0,
     )
-    assert rec.history_.epochs_run == 20
-    paper = PLAD(preset="paper", **{**small, "epochs": 1}).fit(X_train)
-    assert (paper.hp_.mirror, paper.hp_.random_signs, paper.hp_.lam) == (False, False, 1.0)
+    assert rec.hp_.epochs == 1 and rec.history_.epochs_run == 1
+    assert PLAD(**small, epochs=2).fit(X_train).history_.epochs_run == 2
+    paper = PLAD(preset="paper", **small).fit(X_train)
+    assert paper.hp_.epochs is None and paper.history_.epochs_run == 20  # the cpu budget's
     tabular = PLAD().recommended_params(DataShape(64, 3, (3,)))
-    assert tabular == {"lam": 10.0, "mirror": True, "random_signs": True, "min_steps": 2000}
+    assert tabular == {
+        "lam": 10.0,
+        "mirror": True,
+        "random_signs": True,
+        "min_steps": 2000,
+        "epochs": None,
+    }
+    assert PLAD.recommended_image_revision == 2 and PLAD.recommended_revision == 1

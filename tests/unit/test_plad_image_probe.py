@@ -30,12 +30,14 @@ def test_perturbations_as_trained_follow_mirror_and_random_signs() -> None:
     assert set(np.unique(signed)) == {-0.5, 0.5}  # same size, each coordinate's sign drawn
 
 
-def test_the_recommended_image_rung_is_the_recommended_preset() -> None:
-    """The probe's "tabular rules" rung is what ``preset="recommended"`` runs on images."""
+def test_the_probes_tabular_rules_rung_is_image_revision_1() -> None:
+    """The probe's "tabular rules" rung is what ``preset="recommended"`` ran on images at image
+    revision 1 (the rungs of suite plad-images-dev pin it); revision 2, that suite's decision,
+    is the paper's rules for one epoch."""
     shape = DataShape(6000, 784, (1, 28, 28))
     rung = {k: v for k, v in RUNGS["tabular rules"].items() if k not in ("preset", "budget")}
-    assert rung == {k: v for k, v in PLAD().recommended_params(shape).items() if k != "min_steps"}
-    assert PLAD().recommended_params(shape)["min_steps"] == PLAD.paper_params["min_steps"] == 0
+    assert rung == {"lam": 10.0, "mirror": True, "random_signs": True}
+    assert PLAD().recommended_params(shape) == {**PLAD.paper_params, "epochs": 1}
 
 
 def test_table_of_the_committed_rows() -> None:

@@ -42,7 +42,7 @@ import numpy as np
 RUNGS: dict[str, dict[str, Any]] = {
     "paper": {"preset": "paper", "budget": "cpu"},
     # the tabular recommended rules on images with the budget's epochs (no step minimum): the
-    # settings of the recommended preset on images (issue 27)
+    # settings of the recommended preset on images at image revision 1 (issue 27)
     "tabular rules": {
         "preset": "paper",
         "budget": "cpu",

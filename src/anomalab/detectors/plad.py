@@ -164,14 +164,15 @@ class PLAD(TorchDetector):
     explain_method = "occlusion"
     fitted_state = ("mean_", "scale_")
     score_batch_size: ClassVar[int] = 2048
-    # recommended_revision stays 1: the image rules changed, but no recommended PLAD cell on images
-    # was ever stored, and a bump would re-key every stored tabular cell, whose settings are the same
     paper_params: ClassVar[dict[str, Any]] = {
         "lam": 1.0,
         "mirror": False,
         "random_signs": False,
         "min_steps": 0,
+        "epochs": None,  # the budget's
     }
+    #: 2: images take the paper's perturbations for one epoch (suite plad-images-dev's rule)
+    recommended_image_revision = 2
 
     def __init__(
         self,
@@ -235,10 +236,13 @@ class PLAD(TorchDetector):
 
     # ------------------------------------------------------------------------ settings
     def recommended_params(self, shape: DataShape) -> dict[str, Any]:
-        """Two-sided perturbations with random signs per coordinate and lambda 10; tabular data
-        at least 2,000 steps, images the budget's epochs (class docstring)."""
+        """Tabular data: two-sided perturbations with random signs per coordinate, lambda 10 and
+        at least 2,000 steps, the budget's epochs. Images (revision 2): the paper's
+        perturbations, trained for one epoch (class docstring)."""
+        if shape.is_image:
+            return {**self.paper_params, "epochs": 1}
         rules: dict[str, Any] = {"lam": 10.0, "mirror": True, "random_signs": True}
-        return {**rules, "min_steps": 0 if shape.is_image else 2000}
+        return {**rules, "min_steps": 2000, "epochs": None}
 
     def _budget(self) -> dict[str, Any]:
         try:
@@ -355,7 +359,7 @@ class PLAD(TorchDetector):
             (data,),
             optimizer,
             epochs=budget_epochs(
-                int(self.epochs or self._budget()["epochs"]),
+                int(self.hp_.epochs or self._budget()["epochs"]),
                 len(data),
                 int(self.batch_size),
                 int(self.hp_.min_steps),

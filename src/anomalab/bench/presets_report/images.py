@@ -91,7 +91,7 @@ BASELINES = (
 #: Ours on the confirmation suite, and the development rung with the same settings (MNIST).
 OURS = {
     "NovNorm: recommended (cpu)": "NovNorm: paper with detached min-max (cpu)",
-    "PLAD: recommended (cpu)": None,
+    "PLAD: recommended (cpu)": "PLAD: paper with one epoch (cpu)",
 }
 #: The network a detector of ours is built on, run alone on the same cells: where ours is below
 #: the best baseline, the line says how much of the gap that host already has.
