@@ -110,3 +110,15 @@ def test_suite_restrict_keeps_labels_and_merges_protocol_updates() -> None:
     assert {c.label or c.detector for c in small.cells()} == {"IForest", "PLAD"}
     with pytest.raises(ValueError, match=r"no entrant labelled \['Nope'\]"):
         suite.restrict(labels=["PLAD", "Nope"])
+
+
+def test_labels_holding_commas_survive_the_comma_separated_list() -> None:
+    """`--labels` splits on commas; a label that holds ", " is joined back from its pieces."""
+    from anomalab.cli.common import split_list
+
+    suite = load_suite("image-baselines")
+    wanted = "Conv AE (NovNorm's AE-only rung, cpu),IForest (raw pixels)"
+    kept = suite.restrict(labels=split_list(wanted))
+    assert kept.labels == ["IForest (raw pixels)", "Conv AE (NovNorm's AE-only rung, cpu)"]
+    with pytest.raises(ValueError, match="no entrant labelled"):
+        suite.restrict(labels=split_list("Conv AE (NovNorm's AE-only rung, gpu)"))

@@ -72,7 +72,7 @@ class Suite:
         ``seeds`` / ``datasets`` replaced and ``protocol_updates`` merged into every protocol
         setting (e.g. a smaller ``max_rows``). The suite itself is left as it is. A label that no
         entrant has is an error."""
-        keep = None if labels is None else set(labels)
+        keep = None if labels is None else set(_rejoined(list(labels), set(self.labels)))
         unknown = (keep or set()) - set(self.labels)
         if unknown:
             raise ValueError(
@@ -99,6 +99,17 @@ class Suite:
                 self.detectors, self.datasets, self.protocol, self.seeds, params
             )
         ]
+
+
+def _rejoined(pieces: list[str], known: set[str]) -> list[str]:
+    """Labels from a comma-separated list (``--labels``) whose own labels may hold ", ": the
+    longest run of pieces that joins into a known label is one label."""
+    out, i = [], 0
+    while i < len(pieces):
+        j = next((j for j in range(len(pieces), i, -1) if ", ".join(pieces[i:j]) in known), i + 1)
+        out.append(", ".join(pieces[i:j]))
+        i = j
+    return out
 
 
 def _suite_folders() -> list[Any]:
