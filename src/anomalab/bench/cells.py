@@ -28,6 +28,7 @@ from anomalab.metrics import evaluate
 from anomalab.peers import PEERS
 from anomalab.registry import get_spec
 from anomalab.selection import SelectedDetector
+from anomalab.selection.choose import LABELED_CANDIDATES, RULE_REVISIONS
 
 #: Entrants built from other detectors (their params name the members or the candidates).
 COMPOSITES: dict[str, type[BaseDetector]] = {
@@ -148,8 +149,6 @@ def select_revisions(params: dict[str, Any]) -> dict[str, Any]:
     stored result: the selection rules' revisions past those every stored Select cell ran with
     (:data:`~anomalab.selection.choose.RULE_REVISIONS` against their first), and the candidates'
     recommended-preset revisions that differ from :data:`COMPOSITE_REVISION_BASE`."""
-    from anomalab.selection.choose import LABELED_CANDIDATES, RULE_REVISIONS
-
     out: dict[str, Any] = {}
     rules = {mode: r for mode, r in RULE_REVISIONS.items() if r != SELECT_REVISION_BASE[mode]}
     if rules:
@@ -350,14 +349,14 @@ def run_cell(
                 row["params"] = {**row["params"], "selected": detector.best_params_}
             if hasattr(detector, "selection_"):  # Select: the detector(s) it chose, and why
                 ranking = detector.selection_.ranking
-                scored = ranking.dropna(subset=[c for c in ranking.columns if c.endswith("_mean")])
+                mean = next(c for c in ranking.columns if c.endswith("_mean"))  # AUC-PR or -ROC
+                scored = ranking.dropna(subset=[mean])
                 row["params"] = {
                     **row["params"],
                     "selected": list(detector.selection_.choice),
-                    "ranking": {
-                        str(r["candidate"]): round(float(r.iloc[1]), 6)
-                        for _, r in scored.iterrows()
-                    },
+                    "ranking": dict(
+                        zip(scored["candidate"].astype(str), scored[mean].round(6), strict=True)
+                    ),
                 }
             start = time.perf_counter()
             scores = detector.decision_function(task.X_test)
