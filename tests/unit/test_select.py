@@ -231,14 +231,57 @@ def test_a_select_cells_key_follows_its_rules_and_candidates(monkeypatch) -> Non
     from anomalab.selection import choose
 
     cell = Cell("Select", "WBC", "semi_supervised", 0, {}, {"ratio": 0.05})
-    plain = cell.key
-    assert choose.RULE_REVISIONS == SELECT_REVISION_BASE  # so no stored cell was re-keyed
+    current = cell.key
+    assert choose.RULE_REVISIONS["labeled"] == 2  # the one-standard-error rule: re-keyed cells
+    assert key_params("Select", {})["rule_revisions"] == {"labeled": 2}
+    monkeypatch.setitem(choose.RULE_REVISIONS, "labeled", SELECT_REVISION_BASE["labeled"])
+    plain = cell.key  # the key every revision-1 cell was stored under
+    assert plain != current and "rule_revisions" not in key_params("Select", {})
     monkeypatch.setitem(choose.RULE_REVISIONS, "labeled", 2)
-    assert cell.key != plain
-    monkeypatch.setitem(choose.RULE_REVISIONS, "labeled", 1)
-    assert cell.key == plain
+    assert cell.key == current
     cls = get_spec("DevNet").cls
     monkeypatch.setattr(cls, "recommended_revision", cls.recommended_revision + 1)
-    assert cell.key != plain
+    assert cell.key != current
     assert key_params("Select", {})["candidate_revisions"] == {"DevNet": cls.recommended_revision}
-    assert key_params("Select", {"candidates": ["IForest"]}) == {"candidates": ["IForest"]}
+    assert key_params("Select", {"candidates": ["IForest"]}) == {
+        "candidates": ["IForest"],
+        "rule_revisions": {"labeled": 2},
+    }
+
+
+def test_the_one_standard_error_rule_keeps_the_best_and_those_it_cannot_tell_apart() -> None:
+    from anomalab.selection.labeled import within_one_standard_error
+
+    matrix = np.array(
+        [
+            [0.50, 0.60, 0.70, 0.80],  # the best mean
+            [0.49, 0.62, 0.66, 0.79],  # a little lower, split by split: within one SE
+            [0.10, 0.20, 0.30, 0.40],  # lower on every split by 0.4
+        ]
+    )
+    assert within_one_standard_error(matrix, [0, 1, 2]) == [0, 1]
+    assert within_one_standard_error(matrix, [2]) == [2]  # the best eligible is always kept
+    same_gap = matrix[0] - 0.02  # a constant gap has no spread: told apart
+    assert within_one_standard_error(np.vstack([matrix[0], same_gap]), [0, 1]) == [0]
+
+
+def test_labels_choose_the_preferred_candidate_among_those_within_one_standard_error() -> None:
+    from anomalab.selection.choose import _labeled_selection
+    from anomalab.selection.labeled import CandidateScores
+
+    results = [
+        CandidateScores("IForest", [0.50, 0.60, 0.70, 0.80], [1.0] * 4),
+        CandidateScores("DevNet", [0.49, 0.62, 0.66, 0.79], [1.0] * 4),
+        CandidateScores("PyOD-ECOD", [0.10, 0.20, 0.30, 0.40], [1.0] * 4),
+    ]
+    preference = ["DevNet", "PyOD-ECOD", "IForest"]
+    chosen = _labeled_selection(results, preference, {}, {}, np.inf, 4, 0)
+    assert chosen.choice == ("DevNet",) and "within one standard error" in chosen.reason
+    status = dict(zip(chosen.ranking.candidate, chosen.ranking.status, strict=True))
+    assert status == {"IForest": "within one standard error", "DevNet": "chosen", "PyOD-ECOD": ""}
+    # ECOD, preferred over IForest, is not close to the best: IForest wins on its own
+    alone = _labeled_selection(results[::2], preference, {}, {}, np.inf, 4, 0)
+    assert alone.choice == ("IForest",) and alone.reason.startswith("best mean")
+    # a refit that does not fit the budget takes the candidate out of the comparison
+    slow = _labeled_selection(results, preference, {}, {"DevNet": 9.0}, 5.0, 4, 0)
+    assert slow.choice == ("IForest",)

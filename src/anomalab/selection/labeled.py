@@ -101,3 +101,18 @@ def cross_validate(
         result.fit_seconds.append(time.perf_counter() - start)
         result.scores.append(float(average_precision_score(anomaly[held], scores)))
     return result
+
+
+def within_one_standard_error(matrix: np.ndarray, eligible: list[int]) -> list[int]:
+    """The rows of ``matrix`` (candidates x splits) among ``eligible`` (best mean first) whose
+    mean lies within one standard error of the best one's: mean(d) <= std(d) / sqrt(splits), d
+    the paired per-split differences to the best (Breiman et al.'s one-standard-error rule,
+    *Classification and Regression Trees*, 1984, sec. 3.4.3). The best is always one of them."""
+    top = eligible[0]
+    kept = []
+    for i in eligible:
+        diff = matrix[top] - matrix[i]
+        error = float(np.std(diff, ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else 0.0
+        if float(np.mean(diff)) <= error:
+            kept.append(i)
+    return kept
