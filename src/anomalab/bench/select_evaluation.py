@@ -20,6 +20,14 @@ import pandas as pd
 from anomalab.bench.cells import Cell
 from anomalab.bench.document import Section, to_html, to_markdown
 from anomalab.bench.runner import run_cells
+from anomalab.bench.select_labeled import (
+    COMMAND,
+    LABELED_STORE,
+    LABELED_SUITE,
+    labeled_sections,
+    revision_sections,
+    table_section,
+)
 from anomalab.bench.store import STORE_FILE, ResultStore
 from anomalab.bench.suites import load_suite
 from anomalab.selection.choose import ENSEMBLE_SIZE, NEIGHBORS_REVISION_1, choose_on_evidence
@@ -27,20 +35,9 @@ from anomalab.selection.evidence import RANKING_PROTOCOL, Evidence, load_evidenc
 from anomalab.selection.locality import NEIGHBOR_GRID, neighbors_by_lodo
 
 UNSUPERVISED_STORE = "select/lodo-unsupervised"
-LABELED_STORE = "select/select-labeled"
-LABELED_SUITE = "select-labeled"
-#: The labeled done-when: the selection's mean within this of the per-dataset oracle's.
-ORACLE_GAP = 0.03
 #: The suite whose cells the evidence summarises (its protocol and seeds).
 EVIDENCE_SUITE = "adbench-unsup"
 BASELINE = "IForest"
-COMMAND = "anomalab selection evaluate"
-
-
-def _table_section(title: str, frame: pd.DataFrame, index: bool = False) -> Section:
-    section = Section(title, level=3)
-    section.table(frame, index=index)
-    return section
 
 
 def unsupervised_choices(ev: Evidence, neighbors: int | None | str = "evidence") -> pd.DataFrame:
@@ -198,119 +195,11 @@ def sections(
     ).drop(columns=["auc_roc_std"])
     for column in ("oracle_auc_roc", BASELINE):
         shown[column] = shown[column].map(lambda v: f"{v:.3f}")
-    per_dataset = _table_section("Per dataset", shown)
+    per_dataset = table_section("Per dataset", shown)
     fixed_table = fixed.rename("mean AUC-ROC").reset_index().rename(columns={"index": "detector"})
     fixed_table["mean AUC-ROC"] = fixed_table["mean AUC-ROC"].map(lambda v: f"{v:.3f}")
-    fixed_section = _table_section("Fixed single detectors (the same cells)", fixed_table)
+    fixed_section = table_section("Fixed single detectors (the same cells)", fixed_table)
     return [intro, verdict, per_dataset, fixed_section]
-
-
-def labeled_outcomes(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    """Per dataset: Select's AUC-ROC (mean, std over seeds), what it chose per seed, the oracle
-    (the fixed candidate with the best mean on that dataset); and each fixed candidate's mean
-    over the datasets where every entrant finished."""
-    ok = frame[frame["status"] == "ok"]
-    seeds = ok.pivot_table(index="dataset", columns="detector", values="seed", aggfunc="nunique")
-    complete = seeds.index[(seeds == len(load_suite(LABELED_SUITE).seeds)).all(axis=1)]
-    ok = ok[ok["dataset"].isin(complete)]
-    means = ok.pivot_table(index="dataset", columns="detector", values="auc_roc", aggfunc="mean")
-    fixed = [c for c in means.columns if c != "Select"]
-    rows = []
-    for dataset in means.index:
-        cells = ok[(ok["dataset"] == dataset) & (ok["detector"] == "Select")]
-        chosen = [_selected(p) for p in cells.sort_values("seed")["params"]]
-        oracle = means.loc[dataset, fixed].idxmax()
-        rows.append(
-            {
-                "dataset": dataset,
-                "selected (per seed)": ", ".join(chosen),
-                "auc_roc": cells["auc_roc"].mean(),
-                "auc_roc_std": cells["auc_roc"].std(),
-                "oracle": oracle,
-                "oracle_auc_roc": means.loc[dataset, oracle],
-            }
-        )
-    return pd.DataFrame(rows), means[fixed].mean().sort_values(ascending=False)
-
-
-def _selected(params: Any) -> str:
-    import json
-
-    params = params if isinstance(params, dict) else json.loads(params)
-    return " + ".join(params.get("selected", ["?"]))
-
-
-def labeled_sections(frame: pd.DataFrame, expected: int) -> list[Section]:
-    """The labeled evaluation's report sections (what is missing, if not every cell ran)."""
-    head = Section(
-        "With 5 % of the training anomalies labeled",
-        blocks=[
-            (
-                "text",
-                (
-                    f"Suite `{LABELED_SUITE}`: each ADBench dataset is its own user. `Select` sees only the "
-                    "training part (5 % of its anomalies labeled 1, every other row 0) and ranks its default "
-                    "candidates by repeated stratified cross-validated AUC-PR there (3 folds x 2 repeats, "
-                    "fixed before this evaluation ran); the winner, refitted on the whole training part, "
-                    "scores the test part. Every candidate also runs fixed on the same cells: their means "
-                    "and the per-dataset oracle (the best of them in hindsight) come from those cells."
-                ),
-            )
-        ],
-    )
-    done = int((frame["status"] == "ok").sum()) if len(frame) else 0
-    stored = len(frame)
-    if stored < expected:
-        head.text(
-            f"Not complete: {stored} of {expected} cells stored (`{COMMAND} --labeled`); the "
-            "numbers below cover the datasets where every entrant finished every seed."
-        )
-    else:
-        head.text(
-            f"Every cell ran: {done} of {expected} ok; the numbers below cover the datasets "
-            "where every entrant finished every seed."
-        )
-    failed = frame[frame["status"] != "ok"]
-    if len(failed):
-        reasons = failed.assign(reason=failed["error"].map(lambda e: str(e).splitlines()[0]))
-        listed = reasons.groupby(["detector", "reason"])["dataset"].agg(
-            lambda d: ", ".join(sorted(set(d)))
-        )
-        head.text(
-            "Failed cells (reported, not hidden; those datasets drop out of the comparison): "
-            + "; ".join(f"{det} on {ds}: {why}" for (det, why), ds in listed.items())
-        )
-    if done == 0:
-        return [head]
-    table, fixed = labeled_outcomes(frame)
-    if table.empty:
-        return [head]
-    selected, oracle = table["auc_roc"].mean(), table["oracle_auc_roc"].mean()
-    lines = [
-        f"- Over {len(table)} datasets: mean AUC-ROC of the selection **{selected:.3f}**, of "
-        f"the per-dataset oracle {oracle:.3f} (gap {oracle - selected:+.3f}); best fixed "
-        f"candidate {fixed.index[0]} {fixed.iloc[0]:.3f}.",
-        f"- Within {ORACLE_GAP} of the oracle: "
-        + ("**holds**." if oracle - selected <= ORACLE_GAP else "**does not hold**."),
-        "- Above every fixed candidate's mean: "
-        + ("**holds**." if selected > fixed.iloc[0] else "**does not hold**."),
-    ]
-    title = "Verdict (labels)" if stored >= expected else "Verdict so far (labels, partial)"
-    verdict = Section(title, level=3, blocks=[("text", "\n".join(lines))])
-    shown = table.assign(
-        auc_roc=[
-            f"{m:.3f} ± {s:.3f}" for m, s in zip(table.auc_roc, table.auc_roc_std, strict=True)
-        ],
-        oracle_auc_roc=table["oracle_auc_roc"].map(lambda v: f"{v:.3f}"),
-    ).drop(columns=["auc_roc_std"])
-    fixed_table = pd.DataFrame({"mean AUC-ROC": fixed.map(lambda v: f"{v:.3f}")})
-    fixed_table = fixed_table.rename_axis("candidate").reset_index()
-    return [
-        head,
-        verdict,
-        _table_section("Per dataset (labels)", shown),
-        _table_section("Fixed candidates (labels, the same cells)", fixed_table),
-    ]
 
 
 BUDGET_FILE = "select_budget.json"
@@ -377,7 +266,9 @@ def evaluate_selection(
         )
     keys = {c.key for c in labeled_cells}
     stored = labeled_store.frame()
-    doc += labeled_sections(stored[stored["cell_key"].isin(keys)], len(keys))
+    current = stored[stored["cell_key"].isin(keys)]
+    doc += labeled_sections(current, len(keys))
+    doc += revision_sections(current, data_root)
     doc.append(budget_section(Path(out).parent / BUDGET_FILE))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
