@@ -138,7 +138,7 @@ def labeled_sections(frame: pd.DataFrame, expected: int) -> list[Section]:
 def revision_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
     """Per Select cell (current rule) that recorded its ranking: the AUC-ROC of what the current
     rule chose and of what revision 1 would have chosen on the same cross-validation splits (the
-    best mean AUC-PR: the ranking's first), each read from the fixed candidate's own cell of that
+    best mean AUC-PR of the recorded ranking), each read from the fixed candidate's own cell of that
     dataset and seed (a Select cell's refit is that cell); and DevNet's there."""
     ok = frame[frame["status"] == "ok"]
     fixed = ok[ok["detector"] != "Select"].set_index(["dataset", "seed", "detector"])["auc_roc"]
@@ -146,7 +146,7 @@ def revision_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
     for cell in ok[ok["detector"] == "Select"].itertuples():
         params = _params(cell.params)
         ranking = params.get("ranking") or {}
-        first = next(iter(ranking), None)
+        first = max(ranking, key=ranking.get) if ranking else None
         key = (cell.dataset, cell.seed)
         if first is None or (*key, first) not in fixed.index or (*key, "DevNet") not in fixed.index:
             continue
@@ -179,7 +179,7 @@ def revision_sections(frame: pd.DataFrame, data_root: Any = None) -> list[Sectio
                 "the development half of the datasets (`anomalab.bench.suites.adbench_halves`), "
                 "its mean AUC-ROC is at least revision 1's; the confirmation half is reported "
                 "once. Both revisions' choices come from the same cells: revision 1's is the "
-                "first of the ranking each revision-2 cell records, scored by that candidate's "
+                "best mean of the ranking each revision-2 cell records, scored by that candidate's "
                 "own cell of the same dataset and seed.",
             )
         ],
