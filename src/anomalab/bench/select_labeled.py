@@ -59,7 +59,7 @@ def _params(params: Any) -> dict[str, Any]:
 
 
 def _selected(params: Any) -> str:
-    return " + ".join(params.get("selected", ["?"]))
+    return " + ".join(_params(params).get("selected", ["?"]))
 
 
 def labeled_sections(frame: pd.DataFrame, expected: int) -> list[Section]:
@@ -73,7 +73,8 @@ def labeled_sections(frame: pd.DataFrame, expected: int) -> list[Section]:
                     f"Suite `{LABELED_SUITE}`: each ADBench dataset is its own user. `Select` sees only the "
                     "training part (5 % of its anomalies labeled 1, every other row 0) and ranks its default "
                     "candidates by repeated stratified cross-validated AUC-PR there (3 folds x 2 repeats, "
-                    "fixed before this evaluation ran); the winner, refitted on the whole training part, "
+                    "fixed before this evaluation ran) and chooses by the labeled rule's current "
+                    "revision (below); the winner, refitted on the whole training part, "
                     "scores the test part. Every candidate also runs fixed on the same cells: their means "
                     "and the per-dataset oracle (the best of them in hindsight) come from those cells."
                 ),
