@@ -285,3 +285,7 @@ def test_labels_choose_the_preferred_candidate_among_those_within_one_standard_e
     # a refit that does not fit the budget takes the candidate out of the comparison
     slow = _labeled_selection(results, preference, {}, {"DevNet": 9.0}, 5.0, 4, 0)
     assert slow.choice == ("IForest",)
+    # no refit fits: the quickest to refit, said so
+    none_fit = {"IForest": 9.0, "DevNet": 8.0, "PyOD-ECOD": 7.0}
+    quickest = _labeled_selection(results, preference, {}, none_fit, 5.0, 4, 0)
+    assert quickest.choice == ("PyOD-ECOD",) and quickest.reason.startswith("quickest refit")

@@ -384,13 +384,13 @@ def _labeled_selection(
     ]
     ranking = pd.DataFrame(rows)
     decisive = len(done) == 1 or wins[best_index] > 0.5
-    how = (
-        "best" if [best_index] == fitting[:1] else "preferred within one standard error of the best"
-    )
+    how = {True: "best", False: "preferred within one standard error of the best"}
+    where = "" if fitting[:1] == order[:1] else " among those whose refit fits the budget"
     reason = (
-        f"{how} mean AUC-PR over {n_splits} cross-validation splits"
-        + ("" if fitting[:1] == order[:1] else " among those whose refit fits the budget")
-        + f", winning {wins[best_index]:.0%} of them"
+        f"{how[[best_index] == fitting[:1]]} mean AUC-PR over {n_splits} cross-validation "
+        f"splits{where}, winning {wins[best_index]:.0%} of them"
+        if fitting
+        else f"quickest refit (none fits the budget), winning {wins[best_index]:.0%} of the splits"
     )
     detector = RankEnsemble(members=[best.name], random_state=seed)
     return Selection(detector, (best.name,), "labels", ranking, decisive, reason)
