@@ -58,6 +58,7 @@ from anomalab.selection.labeled import (
     cross_validate,
     cv_rows,
     splits,
+    standard_error,
     within_one_standard_error,
 )
 from anomalab.selection.locality import neighbors_by_lodo
@@ -291,8 +292,7 @@ def _decisive(table: pd.DataFrame, feasible: list[str]) -> tuple[bool, float]:
         return True, math.inf
     diff = (table.loc[feasible[0]] - table.loc[feasible[1]]).to_numpy(dtype=float)
     lead = float(np.mean(diff))
-    error = float(np.std(diff, ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else 0.0
-    return lead > 0 and lead >= error, lead
+    return lead > 0 and lead >= standard_error(diff), lead
 
 
 def _select_on_labels(

@@ -103,6 +103,11 @@ def cross_validate(
     return result
 
 
+def standard_error(diff: np.ndarray) -> float:
+    """The standard error of the mean of paired differences (0 for a single one)."""
+    return float(np.std(diff, ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else 0.0
+
+
 def within_one_standard_error(matrix: np.ndarray, eligible: list[int]) -> list[int]:
     """The rows of ``matrix`` (candidates x splits) among ``eligible`` (best mean first) whose
     mean lies within one standard error of the best one's: mean(d) <= std(d) / sqrt(splits), d
@@ -112,7 +117,6 @@ def within_one_standard_error(matrix: np.ndarray, eligible: list[int]) -> list[i
     kept = []
     for i in eligible:
         diff = matrix[top] - matrix[i]
-        error = float(np.std(diff, ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else 0.0
-        if float(np.mean(diff)) <= error:
+        if float(np.mean(diff)) <= standard_error(diff):
             kept.append(i)
     return kept
