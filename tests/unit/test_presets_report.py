@@ -187,3 +187,33 @@ def test_the_image_confirmation_holds_ours_to_the_best_baseline() -> None:
     assert "- PLAD: recommended (cpu), fashion-mnist: 70.0 against PCA reconstruction " \
         "(90 % variance) 90.0: **below**." in lines  # fmt: skip
     assert "- NovNorm: recommended (cpu), cifar10: not run yet (all ten classes, 2 seeds)." in lines
+
+
+def test_the_plad_why_line_is_computed_and_claims_a_limit_only_when_no_rung_reaches() -> None:
+    """The plain 'why PLAD stays below' paragraph: its numbers come from the probe rows, the rungs
+    and the baselines; the limiting sentence appears only when every rung is below the best
+    baseline."""
+    from anomalab.bench.presets_report.images import BASELINES, plad_why
+
+    probe = {
+        "rung": "paper", "epochs_run": 20, "train_separation_auc": 0.99,
+        "test_auc_per_epoch_subsample": [0.9, 0.5, 0.3],
+        "p_abnormal": {"test_anomalies": {"mean": 0.01, "saturated": 0.5}},
+        "test_auc_plain_standardised_distance": 0.95,
+    }  # fmt: skip
+    dev = _dev_rows({"PLAD: paper with one epoch (cpu)": (0.05, 0.05)})  # paper 80.0, rung 85.0
+
+    def baselines(auc: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            [{"detector": b, "dataset": "mnist-images", "auc_roc": auc, "status": "ok"}
+             for b in BASELINES]
+        )  # fmt: skip
+
+    below = plad_why([probe], dev, baselines(0.90))[0]
+    assert "separation AUC at least 0.990" in below
+    assert "0.90 after the first epoch and 0.30 after epoch 20" in below
+    assert "PLAD: paper with one epoch (cpu) (the recommended preset's settings), 85.0" in below
+    assert "90.0: no rung reaches it. PLAD's perturbation task" in below
+    above = plad_why([probe], dev, baselines(0.82))[0]
+    assert above.endswith("82.0: PLAD: paper with one epoch (cpu) reaches it.")
+    assert plad_why([], dev, baselines(0.9)) == []
