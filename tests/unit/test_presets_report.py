@@ -217,3 +217,24 @@ def test_the_plad_why_line_is_computed_and_claims_a_limit_only_when_no_rung_reac
     above = plad_why([probe], dev, baselines(0.82))[0]
     assert above.endswith("82.0: PLAD: paper with one epoch (cpu) reaches it.")
     assert plad_why([], dev, baselines(0.9)) == []
+
+
+def test_the_image_budget_line_flags_a_cell_over_three_minutes() -> None:
+    from anomalab.bench.presets_report.images import budget_lines
+
+    def cell(key: str, label: str, dataset: str, fit: float) -> dict:
+        return {"cell_key": key, "detector": label, "dataset": dataset, "status": "ok",
+                "fit_seconds": fit, "score_seconds": 5.0}  # fmt: skip
+
+    frame = pd.DataFrame(
+        [cell("a", "NovNorm: recommended (cpu)", "fashion-mnist", 100.0),
+         cell("b", "NovNorm: recommended (cpu)", "fashion-mnist", 200.0),
+         cell("c", "PLAD: paper with one epoch (cpu)", "mnist-images", 10.0),
+         cell("d", "PLAD: recommended (cpu)", "cifar10", 900.0)]
+    )  # fmt: skip
+    lines = budget_lines([frame])
+    assert "- NovNorm: recommended (cpu), fashion-mnist: slowest of 2 cells 205 s, median 155 s: " \
+        "**over** the 180 s budget." in lines  # fmt: skip
+    assert "- PLAD: paper with one epoch (cpu), mnist-images: slowest of 1 cells 15 s, median " \
+        "15 s: within the 180 s budget." in lines  # fmt: skip
+    assert not any("cifar10" in line for line in lines)  # the budget is MNIST's and F-MNIST's

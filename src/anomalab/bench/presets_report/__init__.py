@@ -71,6 +71,7 @@ def write_report(
             frames["novnorm-images-dev"],
             frames["image-recommended-confirm"],
             folder / "plad_image_diagnosis.json",
+            frames["novnorm-host-dev"],
         ),
         *check_section(folder / "paper_presets_check.json"),
         *recheck_section(folder / "recommended_recheck.json"),

@@ -26,6 +26,7 @@ PARTS = {
         "plad-images-dev",
         "novnorm-images-dev",
         "image-recommended-confirm",
+        "novnorm-host-dev",
     ),
 }
 #: Detector families: the rungs of recommended-dev whose label starts with the family's name.
@@ -52,6 +53,7 @@ STORES = {
     "recommended-round2-confirm": "unsupervised",
     "novnorm-images-dev": "image-baselines",  # its conv AE rung is image-baselines' entrant
     "image-recommended-confirm": "image-baselines",  # beside image-baselines' own entrants
+    "novnorm-host-dev": "image-baselines",  # its first rung is novnorm-images-dev's choice
 }
 #: Round-1 rules that round 2 dropped, and the (detector, recommended revision) that drops it.
 ROUND1_DROPPED_IN = {"DAGMM and SG-DAGMM host: z-scored inputs (round 1)": ("DAGMM", 2)}
