@@ -72,6 +72,7 @@ def write_report(
             frames["image-recommended-confirm"],
             folder / "plad_image_diagnosis.json",
             frames["novnorm-host-dev"],
+            [frames["novnorm-host-confirm"], frames["novnorm-host-confirm-colour"]],
         ),
         *check_section(folder / "paper_presets_check.json"),
         *recheck_section(folder / "recommended_recheck.json"),

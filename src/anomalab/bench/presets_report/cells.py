@@ -27,6 +27,8 @@ PARTS = {
         "novnorm-images-dev",
         "image-recommended-confirm",
         "novnorm-host-dev",
+        "novnorm-host-confirm",
+        "novnorm-host-confirm-colour",
     ),
 }
 #: Detector families: the rungs of recommended-dev whose label starts with the family's name.
@@ -54,6 +56,8 @@ STORES = {
     "novnorm-images-dev": "image-baselines",  # its conv AE rung is image-baselines' entrant
     "image-recommended-confirm": "image-baselines",  # beside image-baselines' own entrants
     "novnorm-host-dev": "image-baselines",  # its first rung is novnorm-images-dev's choice
+    "novnorm-host-confirm": "image-baselines",  # beside the baselines' cells
+    "novnorm-host-confirm-colour": "image-baselines",
 }
 #: Round-1 rules that round 2 dropped, and the (detector, recommended revision) that drops it.
 ROUND1_DROPPED_IN = {"DAGMM and SG-DAGMM host: z-scored inputs (round 1)": ("DAGMM", 2)}

@@ -117,36 +117,60 @@ def confirmation(conf: pd.DataFrame, others: list[pd.DataFrame]) -> list[str]:
     for ours, dev_rung in OURS.items():
         for dataset in IMAGE_DATASETS:
             label = dev_rung if dataset == "mnist-images" and dev_rung else ours
-            names = [label, *BASELINES]
-            here = ok[ok["dataset"] == dataset]
-            counts = here.groupby("detector").size()
-            if not all(counts.get(n, 0) == 20 for n in names):
-                if counts.get(label, 0) < 20:
-                    out.append(f"- {ours}, {dataset}: not run yet (all ten classes, 2 seeds).")
-                    continue
-                mean = here[here["detector"] == label]["auc_roc"].mean() * 100
-                waiting = ", ".join(n for n in BASELINES if counts.get(n, 0) < 20)
-                out.append(
-                    f"- {ours}, {dataset}: {mean:.1f}; not yet compared: every class and seed of "
-                    f"{waiting} not run yet."
-                )
-                continue
-            means = here.groupby("detector")["auc_roc"].mean().reindex(names) * 100
-            best = means[list(BASELINES)].idxmax()
-            verdict = "at least as good" if means[label] >= means[best] else "below"
-            line = (
-                f"- {ours}, {dataset}: {means[label]:.1f} against {best} {means[best]:.1f}: "
-                f"**{verdict}**."
-            )
-            host = HOSTS.get(ours)
-            if verdict == "below" and host is not None and host != best:
-                line += (
-                    f" Its own network alone ({host}) reaches {means[host]:.1f}: ours adds "
-                    f"{means[label] - means[host]:+.1f} points to it, and the network is "
-                    f"{means[best] - means[host]:.1f} below {best} already."
-                )
-            out.append(line)
+            out.append(check_line(ok, ours, label, dataset))
     return out
+
+
+def check_line(ok: pd.DataFrame, ours: str, label: str, dataset: str) -> str:
+    """The issue's check on one dataset: entrant ``label`` (reported as ``ours``) against the best
+    baseline, over every class and seed (``ok``: the finished cells at hand)."""
+    names = [label, *BASELINES]
+    here = ok[ok["dataset"] == dataset]
+    counts = here.groupby("detector").size()
+    if not all(counts.get(n, 0) == 20 for n in names):
+        ran = int(counts.get(label, 0))
+        if ran < 20:
+            return f"- {ours}, {dataset}: not run yet (all ten classes, 2 seeds)" + (
+                f"; {ran} of its 20 cells stored so far." if ran else "."
+            )
+        mean = here[here["detector"] == label]["auc_roc"].mean() * 100
+        waiting = ", ".join(n for n in BASELINES if counts.get(n, 0) < 20)
+        return (
+            f"- {ours}, {dataset}: {mean:.1f}; not yet compared: every class and seed of "
+            f"{waiting} not run yet."
+        )
+    means = here.groupby("detector")["auc_roc"].mean().reindex(names) * 100
+    best = means[list(BASELINES)].idxmax()
+    verdict = "at least as good" if means[label] >= means[best] else "below"
+    line = (
+        f"- {ours}, {dataset}: {means[label]:.1f} against {best} {means[best]:.1f}: **{verdict}**."
+    )
+    host = HOSTS.get(ours)
+    if verdict == "below" and host is not None and host != best:
+        line += (
+            f" Its own network alone ({host}) reaches {means[host]:.1f}: ours adds "
+            f"{means[label] - means[host]:+.1f} points to it, and the network is "
+            f"{means[best] - means[host]:.1f} below {best} already."
+        )
+    return line
+
+
+#: NovNorm's second round (suites novnorm-host-dev, -confirm, -confirm-colour): its entrant per
+#: dataset (the host twice as wide: 16-8 on grey images, 32-64-128 on colour).
+HOST_ROUND = {
+    "mnist-images": "NovNorm: detached min-max, host 16-8 (cpu)",
+    "fashion-mnist": "NovNorm: detached min-max, host 16-8 (cpu)",
+    "cifar10": "NovNorm: detached min-max, host 32-64-128 (cpu)",
+}
+
+
+def host_confirmation(frames: list[pd.DataFrame]) -> list[str]:
+    """The issue's check for NovNorm's second round: MNIST's row is the development rung, the
+    others come from its run-once confirmation suites."""
+    rows = pd.concat(frames).drop_duplicates("cell_key")
+    ok = rows[rows["status"] == "ok"]
+    name = "NovNorm, host twice as wide (cpu)"
+    return [check_line(ok, name, HOST_ROUND[d], d) for d in IMAGE_DATASETS]
 
 
 def plad_why(rows: list[dict], dev: pd.DataFrame, baselines: pd.DataFrame) -> list[str]:
@@ -198,22 +222,27 @@ CELL_BUDGET_SECONDS = 180.0
 
 def budget_lines(frames: list[pd.DataFrame]) -> list[str]:
     """Issue 27's budget, from the stored cells: the slowest cell (fit + score seconds) of each
-    recommended image preset of ours on MNIST and Fashion-MNIST, against the 3-minute budget."""
+    recommended image preset of ours (and of NovNorm's second round) on MNIST and Fashion-MNIST,
+    against the 3-minute budget."""
     rows = pd.concat(frames).drop_duplicates("cell_key")
     rows = rows[(rows["status"] == "ok") & rows["dataset"].isin(IMAGE_DATASETS[:2])]
+    pairs = [
+        (dev_rung if dataset == "mnist-images" else ours, dataset)
+        for ours, dev_rung in OURS.items()
+        for dataset in IMAGE_DATASETS[:2]
+    ]
+    pairs += [(HOST_ROUND[dataset], dataset) for dataset in IMAGE_DATASETS[:2]]
     out = []
-    for ours, dev_rung in OURS.items():
-        for dataset in IMAGE_DATASETS[:2]:
-            label = dev_rung if dataset == "mnist-images" else ours
-            cells = rows[(rows["detector"] == label) & (rows["dataset"] == dataset)]
-            if cells.empty:
-                continue
-            seconds = cells["fit_seconds"] + cells["score_seconds"]
-            verdict = "within" if seconds.max() <= CELL_BUDGET_SECONDS else "**over**"
-            out.append(
-                f"- {label}, {dataset}: slowest of {len(cells)} cells {seconds.max():.0f} s, "
-                f"median {seconds.median():.0f} s: {verdict} the {CELL_BUDGET_SECONDS:.0f} s budget."
-            )
+    for label, dataset in pairs:
+        cells = rows[(rows["detector"] == label) & (rows["dataset"] == dataset)]
+        if cells.empty:
+            continue
+        seconds = cells["fit_seconds"] + cells["score_seconds"]
+        verdict = "within" if seconds.max() <= CELL_BUDGET_SECONDS else "**over**"
+        out.append(
+            f"- {label}, {dataset}: slowest of {len(cells)} cells {seconds.max():.0f} s, "
+            f"median {seconds.median():.0f} s: {verdict} the {CELL_BUDGET_SECONDS:.0f} s budget."
+        )
     if not out:
         return []
     return [
@@ -232,6 +261,7 @@ def images_section(
     conf: pd.DataFrame,
     diagnosis: Path,
     host: pd.DataFrame,
+    host_confirm: list[pd.DataFrame],
 ) -> list[str]:
     title = "## Images (issue 27): simple baselines on the one-class image cells"
     if df.empty:
@@ -278,8 +308,6 @@ def images_section(
         "",
         *plad_why(rows, dev, df),
         "",
-        *budget_lines([df, dev, novnorm_dev, conf]),
-        "",
         "### NovNorm: a second round on MNIST, a wider host network",
         "",
         "Every NovNorm check line above is below, and its own conv host alone is already below "
@@ -290,6 +318,15 @@ def images_section(
         "once on Fashion-MNIST and CIFAR-10 before it became the preset.",
         "",
         *dev_rungs(host, OURS["NovNorm: recommended (cpu)"]),
+        "",
+        *[line for frame in host_confirm for line in (stored(frame), "")],
+        "The issue's check for the second round's choice (suites `novnorm-host-confirm` and "
+        "`novnorm-host-confirm-colour`, each run once after the choice on MNIST; MNIST's row is "
+        "the development rung), as above:",
+        "",
+        *host_confirmation([df, host, *host_confirm]),
+        "",
+        *budget_lines([df, dev, novnorm_dev, conf, host, *host_confirm]),
         "",
     ]
     return out
