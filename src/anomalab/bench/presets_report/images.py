@@ -209,8 +209,8 @@ def plad_why(rows: list[dict], dev: pd.DataFrame, baselines: pd.DataFrame) -> li
         f"{anomalies:.2g}; {saturated:.0%} of their scores saturated, within {SATURATED:g} of 0 "
         f"or 1). Training longer makes the ranking worse: the test AUC on the subsample is "
         f"{first:.2f} after the first epoch and {last:.2f} after epoch "
-        f"{paper[0]['epochs_run']} (means over those cells). On the same cells a plain distance "
-        f"to the mean training image ranks at {plain:.2f}. The best of the {len(rungs)} rungs "
+        f"{paper[0]['epochs_run']} (means over those cells). On the same cells the plain distance "
+        f"to the mean training image (in PLAD's input scaling) ranks at {plain:.2f}. The best of the {len(rungs)} rungs "
         f"measured on MNIST is {best}{chosen}, {rungs.max():.1f}; the best baseline there is "
         f"{top}, {base.max():.1f}: {reach}",
     ]
