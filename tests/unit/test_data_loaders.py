@@ -252,3 +252,11 @@ def test_missing_files_and_misuse(tmp_path: Path, data_root: Path) -> None:
         load_table(tmp_path / "x.txt")
     with pytest.raises(ValueError, match="user files only"):
         load_dataset("cardio", data_root, label_column="y")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv"])
+def test_a_binary_file_named_like_a_table_gets_a_one_line_error(tmp_path: Path, suffix) -> None:
+    path = tmp_path / f"blob{suffix}"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ValueError, match=rf"^data file blob{suffix}: not a readable"):
+        load_table(path)

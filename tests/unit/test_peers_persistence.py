@@ -209,3 +209,32 @@ def test_peer_params_that_are_not_json_cannot_be_saved(tmp_path: Path) -> None:
 def test_an_unknown_peer_is_refused_at_fit() -> None:
     with pytest.raises(KeyError, match="unknown peer 'Nope'; known peers: IForest"):
         PeerAdapter(peer="Nope").fit(np.zeros((5, 2)))
+
+
+@pytest.mark.parametrize(
+    ("name", "least"), [("PyOD-AutoEncoder", 32), ("PyOD-KNN", 6)]
+)  # fmt: skip
+def test_a_peer_given_fewer_rows_than_its_library_needs_says_so(name: str, least: int) -> None:
+    """PyOD's AutoEncoder drops incomplete batches (and then fails on an unbound local) and its
+    KNN needs more rows than neighbours: the adapter names the bound before the library fails."""
+    from anomalab.peers import can_fit, fewest_rows
+
+    if PEERS[name].version() is None:
+        pytest.skip(f"{PEERS[name].library} is not installed")
+    assert fewest_rows(name) == least
+    assert not can_fit(name, least - 1) and can_fit(name, least) and can_fit("IForest", 2)
+    X = np.random.default_rng(0).random((least - 1, 3))
+    with pytest.raises(ValueError, match=rf"^{name} needs at least {least} training rows, got"):
+        make_peer(name, random_state=0).fit(X)
+    make_peer(name, random_state=0).fit(np.random.default_rng(0).random((least, 3)))
+
+
+def test_a_peer_library_failure_is_one_line_naming_the_peer_and_the_rows() -> None:
+    name = "DeepOD-PReNet"  # samples more anomalies than five rows hold
+    if PEERS[name].version() is None:
+        pytest.skip("deepod is not installed")
+    X, y = np.random.default_rng(0).random((5, 3)), np.array([1, 0, 0, 0, 0])
+    with pytest.raises(
+        ValueError, match=rf"^{name} \(deepod [^)]*\) could not fit these 5 training"
+    ):
+        make_peer(name, random_state=0).fit(X, y)

@@ -289,3 +289,17 @@ def test_labels_choose_the_preferred_candidate_among_those_within_one_standard_e
     none_fit = {"IForest": 9.0, "DevNet": 8.0, "PyOD-ECOD": 7.0}
     quickest = _labeled_selection(results, preference, {}, none_fit, 5.0, 4, 0)
     assert quickest.choice == ("PyOD-ECOD",) and quickest.reason.startswith("quickest refit")
+
+
+def test_select_on_a_small_table_leaves_out_the_candidates_that_cannot_fit_it() -> None:
+    """Twenty rows: PyOD's AutoEncoder (whole batches of 32) drops out of the default candidates
+    instead of failing the choice."""
+    from anomalab.peers import PEERS
+
+    if PEERS["PyOD-AutoEncoder"].version() is None:
+        pytest.skip("pyod is not installed")
+    assert "PyOD-AutoEncoder" in load_evidence().detectors  # a default candidate otherwise
+    X = np.random.default_rng(0).normal(size=(20, 4))
+    result = select(X, random_state=0)
+    assert "PyOD-AutoEncoder" not in set(result.ranking["candidate"])
+    assert np.isfinite(result.detector.decision_function(X)).all()

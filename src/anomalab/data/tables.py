@@ -47,7 +47,11 @@ def load_table(
     elif suffix == ".npy":
         raw = _read_npy(p, label_column)
     elif suffix in (".csv", ".tsv"):
-        df = pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",")
+        try:
+            df = pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",")
+        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+            reason = str(exc).splitlines()[0]
+            raise ValueError(f"{what}: not a readable {suffix[1:]} text file ({reason})") from None
         raw = _encode(df, label_column, what, first_line=2, labeled_normal=labeled_normal)
     elif suffix in (".parquet", ".pq"):
         try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import inspect
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -158,11 +159,67 @@ def _fitted_peer(
     if spec.needs_n_features:
         params["n_features"] = X.shape[1]
     estimator = spec.factory(random_state=seed, **params)
-    if spec.supervision == "semi-supervised":
-        estimator.fit(X, (labels == 1).astype(int) if labels is not None else None)
-    else:
-        estimator.fit(X)
+    bound = ROW_BOUNDS.get(spec.name)
+    if bound is not None and len(X) < getattr(estimator, bound.param) + bound.extra:
+        raise ValueError(
+            f"{spec.name} needs at least {getattr(estimator, bound.param) + bound.extra} "
+            f"training rows, got {len(X)} ({bound.why})"
+        )
+    try:
+        if spec.supervision == "semi-supervised":
+            estimator.fit(X, (labels == 1).astype(int) if labels is not None else None)
+        else:
+            estimator.fit(X)
+    except (ValueError, IndexError, RuntimeError, UnboundLocalError) as exc:
+        raise ValueError(
+            f"{spec.name} ({spec.library} {spec.version()}) could not fit these {len(X)} training "
+            f"rows: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from exc
     return estimator
+
+
+@dataclass(frozen=True)
+class RowBound:
+    """A peer library's least number of training rows: its constructor parameter ``param``
+    (whose default is read from the class) plus ``extra``; ``why`` says the library's rule."""
+
+    module: str
+    cls: str
+    param: str
+    extra: int
+    why: str
+
+
+#: Peers that fail on fewer rows than one of their parameters with an error of the library's own
+#: that does not say so; :func:`_fitted_peer` checks the bound first and names it.
+ROW_BOUNDS = {
+    "PyOD-AutoEncoder": RowBound(
+        "pyod.models.auto_encoder", "AutoEncoder", "batch_size", 0,
+        "PyOD trains its AutoEncoder on whole batches only and drops the last incomplete one; "
+        "pass a smaller batch_size in its peer_params",
+    ),
+    "PyOD-KNN": RowBound(
+        "pyod.models.knn", "KNN", "n_neighbors", 1, "PyOD's KNN needs more rows than n_neighbors"
+    ),
+}  # fmt: skip
+
+
+def can_fit(name: str, rows: int) -> bool:
+    """Whether ``name`` fits ``rows`` training rows with its default parameters here: always for
+    a registered detector; for a peer, when its library is installed and sets no larger bound."""
+    if name not in PEERS:
+        return True
+    return PEERS[name].version() is not None and fewest_rows(name) <= rows
+
+
+def fewest_rows(name: str) -> int:
+    """The fewest training rows peer ``name`` fits with its default parameters (1 when its
+    library sets no bound, or is not installed)."""
+    bound = ROW_BOUNDS.get(name)
+    if bound is None or PEERS[name].version() is None:
+        return 1
+    klass = getattr(importlib.import_module(bound.module), bound.cls)
+    return int(inspect.signature(klass).parameters[bound.param].default) + bound.extra
 
 
 def _sklearn(name: str) -> Callable[..., Any]:

@@ -47,9 +47,9 @@ import numpy as np
 import pandas as pd
 
 from anomalab.ensemble import RankEnsemble
-from anomalab.entrants import check_entrant_name, is_peer
+from anomalab.entrants import check_entrant_name
 from anomalab.nn.runtime import resolve_seed
-from anomalab.peers import PEERS
+from anomalab.peers import can_fit
 from anomalab.selection.evidence import Evidence, load_evidence
 from anomalab.selection.labeled import (
     MIN_LABELED_ANOMALIES,
@@ -155,19 +155,19 @@ def select(
         )
     if n_labeled:
         assert labels is not None
-        names = _candidates(candidates, LABELED_CANDIDATES)
+        names = _candidates(candidates, LABELED_CANDIDATES, len(X))
         result = _select_on_labels(X, labels, names, ev, seed, deadline, progress)
     else:
-        names = _candidates(candidates, tuple(ev.detectors))
+        names = _candidates(candidates, tuple(ev.detectors), len(X))
         result = _select_on_evidence(X, names, ev, seed, deadline)
     result.detector.fit(X, labels)
     result.seconds = time.perf_counter() - start
     return result
 
 
-def _candidates(given: Sequence[str] | None, default: Sequence[str]) -> list[str]:
-    if given is None:  # peers whose library is missing drop out of the default quietly
-        return [n for n in default if not is_peer(n) or PEERS[n].version() is not None]
+def _candidates(given: Sequence[str] | None, default: Sequence[str], rows: int) -> list[str]:
+    if given is None:  # peers whose library is missing, or too few rows, drop out of the default
+        return [n for n in default if can_fit(n, rows)]
     if isinstance(given, str) or not given:
         raise ValueError(f"candidates must be a non-empty list of detector names, got {given!r}")
     return list(dict.fromkeys(check_entrant_name(name) for name in given))
