@@ -99,7 +99,7 @@ class BaseDetector(Explainable, BaseEstimator):
             y,
             X.shape[0],
             require_anomaly=self.requires_labeled_anomaly,
-            detector=type(self).__name__,
+            detector=self._name(),
         )
         self._validation = None if validation is None else self._check_validation(validation)
         self._resolve_params(X.shape[0], 0 if labels is None else int(np.sum(labels == 1)))
@@ -108,15 +108,19 @@ class BaseDetector(Explainable, BaseEstimator):
         finally:
             self._validation = None
         scores = self._training_scores(X).astype(np.float64, copy=False)
-        check_training_scores(scores, X, type(self).__name__)
+        check_training_scores(scores, X, self._name())
         if X.ndim == 2:  # the reference row of ``explain`` (tabular data)
             self.feature_median_ = feature_median(X)
         self.decision_scores_ = scores
         self._set_threshold()
         return self
 
+    def _name(self) -> str:
+        """The detector's name in messages (a peer adapter's is its peer's)."""
+        return type(self).__name__
+
     def _check_validation(self, validation: tuple[Any, Any]) -> tuple[np.ndarray, np.ndarray]:
-        name = type(self).__name__
+        name = self._name()
         if not self.supports_validation:
             raise ValueError(f"{name} does not use validation data; call fit(X, y)")
         try:
@@ -139,7 +143,7 @@ class BaseDetector(Explainable, BaseEstimator):
         check_is_fitted(self, "decision_scores_")
         X = self._check_X(X, fitting=False)
         scores = self._score(X).astype(np.float64, copy=False)
-        check_scores(scores, type(self).__name__)
+        check_scores(scores, self._name())
         return scores
 
     def score_samples(self, X: Any) -> np.ndarray:
@@ -238,7 +242,7 @@ class BaseDetector(Explainable, BaseEstimator):
 
     def _auto_threshold(self) -> float:
         """The method's own threshold for ``contamination="auto"``."""
-        raise NotImplementedError(f"{type(self).__name__} defines no automatic threshold")
+        raise NotImplementedError(f"{self._name()} defines no automatic threshold")
 
     # ----------------------------------------------------------------------------- helpers
     @property
@@ -271,7 +275,7 @@ class BaseDetector(Explainable, BaseEstimator):
         arr = check_array(X, dtype=dtype)
         if arr.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {arr.shape[1]} features, but {type(self).__name__} is expecting "
+                f"X has {arr.shape[1]} features, but {self._name()} is expecting "
                 f"{self.n_features_in_} features as input (the number it was fitted with)"
             )
         return arr

@@ -95,7 +95,7 @@ def get_spec(name: str) -> DetectorSpec:
 
     close = difflib.get_close_matches(name, list(_REGISTRY), n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    raise KeyError(f"unknown detector {name!r}{hint} Registered: {', '.join(sorted(_REGISTRY))}")
+    raise KeyError(f"unknown detector {name!r}{hint} (registered: {', '.join(sorted(_REGISTRY))})")
 
 
 def get_detector_class(name: str) -> Any:

@@ -90,6 +90,32 @@ def test_fit_and_score_user_csv(tmp_path) -> None:
     assert "AUC-ROC" in result.output
 
 
+def test_fit_takes_a_peer_by_name_with_its_own_parameters(tmp_path) -> None:
+    """`anomalab fit IForest DATA`: peers fit and save like detectors; messages name the peer."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    X[:6] += 6
+    csv = tmp_path / "mine.csv"
+    pd.DataFrame(X, columns=list("abc")).to_csv(csv, index=False)
+    model = tmp_path / "model"
+    result = invoke("fit", "IForest", str(csv), "--param", "n_estimators=25", "--out", str(model))
+    assert result.exit_code == 0, result.output
+    assert "fitted IForest on mine (120 rows)" in result.output
+    config = json.loads((model / "config.json").read_text())
+    assert config["params"]["peer_params"] == {"n_estimators": 25}
+    scores_csv = tmp_path / "scores.csv"
+    result = invoke("score", str(model), str(csv), "--out", str(scores_csv))
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(scores_csv).score[:6].min() > pd.read_csv(scores_csv).score[6:].median()
+    wide = tmp_path / "wide.csv"
+    pd.DataFrame(rng.normal(size=(5, 4)), columns=list("abcd")).to_csv(wide, index=False)
+    result = invoke("score", str(model), str(wide), "--out", str(tmp_path / "w.csv"))
+    assert result.exit_code != 0
+    assert "X has 4 features, but IForest is expecting 3" in result.output
+    result = invoke("fit", "PyOD-DevNet", str(csv), "--out", str(tmp_path / "m2"))
+    assert result.exit_code != 0 and "PyOD-DevNet needs labels" in result.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

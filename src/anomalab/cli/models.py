@@ -40,7 +40,11 @@ def _check_fit_out(out: Path, overwrite: bool) -> None:
 
 def fit(
     detector: Annotated[
-        str, typer.Argument(help="Registered detector name (see `anomalab detectors list`).")
+        str,
+        typer.Argument(
+            help="Registered detector or peer name, e.g. SGAE or IForest (`anomalab detectors "
+            "list`)."
+        ),
     ],
     data: Annotated[
         str, typer.Argument(help="Catalog dataset name, or a CSV / Parquet / npz / npy file.")
@@ -71,31 +75,39 @@ def fit(
     rest, or unlabeled; in a user file -1 marks a row known to be normal); unsupervised and
     one-class detectors see the features only.
     """
+    from anomalab.entrants import check_entrant_name, is_peer
     from anomalab.params import check_params
+    from anomalab.peers import PEERS, make_peer
     from anomalab.registry import get_spec
 
     try:
-        spec = get_spec(detector)
-        params = check_params(spec.cls, parse_params(param))
-        if "verbose" in spec.cls._get_param_names():
-            params.setdefault("verbose", True)
-        model = spec.cls(**params)
-    except (KeyError, TypeError, ValueError) as exc:
+        name = check_entrant_name(detector)
+        if is_peer(name):  # a peer's own library parameters
+            supervision = PEERS[name].supervision
+            model: Any = make_peer(name, parse_params(param))
+        else:
+            spec = get_spec(name)
+            supervision = spec.supervision
+            params = check_params(spec.cls, parse_params(param))
+            if "verbose" in spec.cls._get_param_names():
+                params.setdefault("verbose", True)
+            model = spec.cls(**params)
+    except (KeyError, TypeError, ValueError, ImportError) as exc:
         fail(one_line(exc))
     _check_fit_out(out, overwrite)
     dataset = _load_data(data, data_root, label_column, training=True)
     y = None
-    if spec.supervision in ("semi-supervised", "supervised"):
+    if supervision in ("semi-supervised", "supervised"):
         if dataset.y is None:
-            fail(f"{spec.name} needs labels: pass --label-column for {data}")
+            fail(f"{name} needs labels: pass --label-column for {data}")
         y = dataset.y
     try:
         model.fit(dataset.X, y)
     except (TypeError, ValueError, ArithmeticError) as exc:
-        fail(f"fitting {spec.name} failed: {one_line(exc)}")
+        fail(f"fitting {name} failed: {one_line(exc)}")
     model.save(out, overwrite=True)  # _check_fit_out allowed this folder
     console.print(
-        f"fitted {spec.name} on {dataset.name} ({dataset.X.shape[0]} rows); saved to {out}",
+        f"fitted {name} on {dataset.name} ({dataset.X.shape[0]} rows); saved to {out}",
         highlight=False,
     )
 

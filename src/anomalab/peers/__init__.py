@@ -82,6 +82,9 @@ class PeerAdapter(BaseDetector):
 
     fitted_state = ("X_fit_", "y_fit_", "seed_")
 
+    def _name(self) -> str:
+        return str(self.peer)
+
     def __init__(
         self,
         peer: str = "IForest",
