@@ -124,6 +124,15 @@ def test_fit_takes_a_peer_by_name_with_its_own_parameters(tmp_path) -> None:
         (("fit", "AutoEncoder", "cardio", "--param", "epochs", "--out", "x"), "key=value"),
         (("score", "no-model-here", "cardio", "--out", "s.csv"), "no saved detector"),
         (("bench", "--suite", "nope"), "unknown suite"),
+        (("bench", "--datasets", "no-such-data", "--out", "r"), "unknown dataset 'no-such-data'"),
+        (
+            ("bench", "--datasets", "cardio", "--seeds", "0", "--out", "r"),
+            "seeds must be at least 1",
+        ),
+        (
+            ("bench", "--datasets", "cardio", "--jobs", "0", "--out", "r"),
+            "--jobs must be at least 1",
+        ),
     ],
 )
 def test_errors_are_clear(args, message, tmp_path, monkeypatch) -> None:
@@ -131,6 +140,7 @@ def test_errors_are_clear(args, message, tmp_path, monkeypatch) -> None:
     result = runner.invoke(app, list(args))
     assert result.exit_code != 0
     assert message in result.output
+    assert not (tmp_path / "r" / "results.sqlite").exists()  # refused before any cell ran
 
 
 def test_bench_prints_leaderboard_writes_results_and_resumes(tmp_path) -> None:

@@ -99,7 +99,19 @@ def resolve_suite(request: BenchRequest, data_root: Path) -> Suite:
         chosen = suite_from_dict(chosen.name, raw, data_root)
     if request.labels is not None:
         chosen = chosen.restrict(labels=request.labels)
+    check_datasets(chosen.datasets, data_root)
     return chosen
+
+
+def check_datasets(names: list[str], data_root: Path) -> None:
+    """Every dataset of a grid exists, a catalog name or a data file: an unknown name is a
+    one-line error before any cell runs (``DataNotFoundError``, with the catalog's hint)."""
+    from anomalab.data.catalog import discover, find_info
+
+    known = {info.name.lower() for info in discover(data_root)}
+    for name in names:
+        if name.lower() not in known and not Path(name).is_file():
+            find_info(name, data_root)  # raises, naming the closest catalog names
 
 
 @dataclass(frozen=True)
@@ -135,9 +147,12 @@ class BenchSession:
             root = resolve_data_root(request.data_root)
         except DataNotFoundError as exc:
             raise BenchError(str(exc)) from exc
+        for option, value in (("--jobs", request.jobs), ("--threads", request.threads)):
+            if value is not None and value < 1:
+                raise BenchError(f"{option} must be at least 1, got {value}")
         try:
             suite = resolve_suite(request, root)
-        except (KeyError, ValueError) as exc:
+        except (KeyError, ValueError, DataNotFoundError) as exc:
             raise BenchError(str(exc.args[0]) if exc.args else str(exc)) from exc
         if request.device is not None:
             try:  # a Dask run's workers, not this machine, need the device (checked in run)

@@ -263,6 +263,10 @@ def suite_from_dict(name: str, raw: dict[str, Any], data_root: Any = None) -> Su
         raise ValueError(f"suite {name!r} lacks {sorted(missing)}")
     seeds = raw.get("seeds", 3)
     seed_list = list(range(int(seeds))) if isinstance(seeds, int) else [int(s) for s in seeds]
+    if not seed_list:
+        raise ValueError(
+            f"suite {name!r}: seeds must be at least 1 (or a non-empty list), got {seeds!r}"
+        )
     protocol = str(raw["protocol"])
     return Suite(
         name=name,
