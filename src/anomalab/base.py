@@ -24,7 +24,7 @@ from anomalab.nn.runtime import resolve_device, resolve_seed, seeded
 from anomalab.nn.training import predict_in_chunks, validation_split
 from anomalab.presets import DataShape, check_preset
 from anomalab.saving import save_detector
-from anomalab.validation import check_array, check_contamination, check_labels
+from anomalab.validation import check_array, check_contamination, check_labels, check_training
 
 
 class BaseDetector(Explainable, BaseEstimator):
@@ -214,7 +214,7 @@ class BaseDetector(Explainable, BaseEstimator):
         for name, value in params.items():
             if name in self.paper_params and value is None:
                 params[name] = values[name]
-        self._set_effective_params(params)
+        self._set_effective_params(check_training(params))
 
     def _scoring_param(self, name: str) -> Any:
         """A parameter that only changes how a fitted model scores (e.g. a score rule): its

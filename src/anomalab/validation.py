@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -229,3 +231,29 @@ def check_contamination(contamination: Any, *, allow_auto: bool = False) -> floa
     if not 0.0 < float(contamination) <= 0.5:
         raise ValueError(f"contamination must be in (0, 0.5], got {contamination}")
     return float(contamination)
+
+
+#: Training parameters many detectors share: (least value, whether it must be an integer).
+TRAINING_BOUNDS = {
+    "epochs": (1, True),
+    "batch_size": (1, True),
+    "min_steps": (0, True),
+    "lr": (0, False),
+    "weight_decay": (0, False),
+}
+
+
+def check_training(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` unchanged when each shared training parameter it sets is a number in range
+    (``epochs`` / ``batch_size`` integers >= 1, ``min_steps`` >= 0, ``lr`` and ``weight_decay``
+    >= 0, as torch's optimizers take them); a one-line ``ValueError`` naming the first that is not."""
+    for name, (least, integral) in TRAINING_BOUNDS.items():
+        value = params.get(name)
+        if value is None:
+            continue
+        kind = numbers.Integral if integral else numbers.Real
+        bad = isinstance(value, bool) or not isinstance(value, kind) or not math.isfinite(value)
+        if bad or value < least:
+            rule = "an integer" if integral else "a number"
+            raise ValueError(f"{name} must be {rule} >= {least}, got {value!r}")
+    return params

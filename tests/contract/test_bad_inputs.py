@@ -156,6 +156,20 @@ CASES = [
     Case("fit None", lambda c: c.fit(None), TypeError, "X is None"),
     Case("fit complex", lambda c: c.fit(c.X + 1j), ValueError, "Complex data not supported"),
     Case(
+        "fit negative epochs",
+        lambda c: c.fit(c.X, epochs=-1),
+        ValueError,
+        "epochs must be an integer >= 1, got -1",
+        lambda spec: "epochs" in spec.cls._get_param_names(),
+    ),
+    Case(
+        "fit lr as text",
+        lambda c: c.fit(c.X, lr="0.1"),
+        ValueError,
+        "lr must be a number >= 0, got '0.1'",
+        lambda spec: "lr" in spec.cls._get_param_names(),
+    ),
+    Case(
         "fit sparse",
         lambda c: c.fit(sparse.csr_matrix(c.X.reshape(len(c.X), -1))),
         TypeError,
