@@ -129,11 +129,11 @@ def select(
     """Choose a detector for the rows ``X`` and return it fitted (see the module docstring).
 
     ``y``: labels (1 labeled anomaly, 0 unlabeled, -1 labeled normal), or None. ``candidates``:
-    detector or peer names (default: :data:`LABELED_CANDIDATES` with labels, every detector of
-    the evidence without). ``budget_seconds``: candidates whose expected time does not fit the
-    remaining budget are skipped (the chosen one's fit counts too). ``evidence`` / ``exclude``:
-    another evidence table, and datasets to leave out of it (the leave-one-dataset-out
-    evaluation).
+    detector or peer names (default: :data:`LABELED_CANDIDATES` with labels, the evidence's
+    without; less peers not installed or needing more rows than ``X`` has). ``budget_seconds``:
+    candidates whose expected time does not fit the remaining budget are skipped (the chosen
+    one's fit counts too). ``evidence`` / ``exclude``: another evidence table, and datasets to
+    leave out of it (the leave-one-dataset-out evaluation).
     """
     start = time.perf_counter()
     X = check_array(X, dtype=np.float64, min_samples=2)
