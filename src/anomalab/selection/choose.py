@@ -250,7 +250,7 @@ def choose_on_evidence(
     if not feasible:
         raise ValueError(
             f"no candidate fits the budget: the quickest is expected to take "
-            f"{min(v or 0.0 for v in expected.values()):.1f} s"
+            f"{min(v or 0.0 for v in expected.values()):.2g} s; {max(budget, 0.0):.2g} s were left"
         )
     winner = feasible[0]
     decisive, lead = _decisive(table, feasible)
