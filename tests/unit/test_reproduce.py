@@ -75,17 +75,22 @@ def test_sgae_renders_from_the_shipped_archive_as_committed(tmp_path, monkeypatc
 
 
 def test_devnet_renders_from_the_shipped_archive_as_committed(tmp_path, monkeypatch) -> None:
-    """DevNet's report from the package's archive is docs/results/devnet.md, byte for byte; the
-    part not archived yet (the peers of adbench-semi) restores no cell and is said not run."""
+    """DevNet's report from the package's archive is docs/results/devnet.md, byte for byte; a part
+    archived in part (ADBench's replayed pipeline) is said PARTIAL, and the peers' failed cells
+    are listed as failures."""
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "out"
     result = reproduce(ReproduceRequest("devnet", out=out, from_archive=True))
     assert result.report.read_bytes() == (ROOT / "docs" / "results" / "devnet.md").read_bytes()
     assert result.html.read_bytes() == (ROOT / "docs" / "results" / "devnet.html").read_bytes()
-    assert result.cells["paper"] == 60 and result.cells["peers"] == 0
+    assert result.cells["paper"] == 60 and result.cells["peers"] == 330
+    assert result.cells["resampled"] < 3465
     text = result.report.read_text()
-    assert "part `peers` (store `adbench-semi-peers`) has no stored cells (not run)" in text
-    assert "- `peers` (store `adbench-semi-peers`): **not run** (no stored cells)." in text
+    assert (
+        f"- `resampled` (store `adbench-semi-resampled`): **PARTIAL**, {result.cells['resampled']} of 3465 cells."
+        in text
+    )
+    assert "- DeepOD-PReNet / glass / seed 0: ValueError: DeepOD-PReNet (deepod" in text
 
 
 def test_plad_renders_from_the_shipped_archive_as_committed(tmp_path, monkeypatch) -> None:
