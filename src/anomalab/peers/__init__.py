@@ -163,10 +163,10 @@ def _fitted_peer(
         params["n_features"] = X.shape[1]
     estimator = spec.factory(random_state=seed, **params)
     bound = ROW_BOUNDS.get(spec.name)
-    if bound is not None and len(X) < getattr(estimator, bound.param) + bound.extra:
+    least = 1 if bound is None else int(getattr(estimator, bound.param)) + bound.extra
+    if bound is not None and len(X) < least:
         raise ValueError(
-            f"{spec.name} needs at least {getattr(estimator, bound.param) + bound.extra} "
-            f"training rows, got {len(X)} ({bound.why})"
+            f"{spec.name} needs at least {least} training rows, got {len(X)} ({bound.why})"
         )
     try:
         if spec.supervision == "semi-supervised":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from statistics import fmean
 
 import pandas as pd
 
@@ -98,12 +99,17 @@ OURS = {
 HOSTS = {"NovNorm: recommended (cpu)": "Conv AE (NovNorm's AE-only rung, cpu)"}
 
 
+def finished(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The finished cells of ``frames`` (suites sharing a store hold some cells twice), once each."""
+    rows = pd.concat(frames).drop_duplicates("cell_key")
+    return rows[rows["status"] == "ok"]
+
+
 def confirmation(conf: pd.DataFrame, others: list[pd.DataFrame]) -> list[str]:
     """Suite image-recommended-confirm, with the baselines' and the development rungs' cells of
     ``others`` (MNIST is the development set): ours against the best baseline, per dataset,
     where every class and seed ran."""
-    rows = pd.concat([conf, *others]).drop_duplicates("cell_key")
-    ok = rows[rows["status"] == "ok"]
+    ok = finished([conf, *others])
     out = [
         stored(conf),
         "",
@@ -167,9 +173,7 @@ HOST_ROUND = {
 def host_confirmation(frames: list[pd.DataFrame]) -> list[str]:
     """The issue's check for NovNorm's second round: MNIST's row is the development rung, the
     others come from its run-once confirmation suites."""
-    rows = pd.concat(frames).drop_duplicates("cell_key")
-    ok = rows[rows["status"] == "ok"]
-    name = "NovNorm, host twice as wide (cpu)"
+    ok, name = finished(frames), "NovNorm, host twice as wide (cpu)"
     return [check_line(ok, name, HOST_ROUND[d], d) for d in IMAGE_DATASETS]
 
 
@@ -179,13 +183,12 @@ def plad_why(rows: list[dict], dev: pd.DataFrame, baselines: pd.DataFrame) -> li
     paper = [r for r in rows if r["rung"] == "paper"]
     if not paper or dev.empty or baselines.empty:
         return []
-    mean = lambda values: float(sum(values) / len(values))  # noqa: E731
-    first = mean([r["test_auc_per_epoch_subsample"][0] for r in paper])
-    last = mean([r["test_auc_per_epoch_subsample"][-1] for r in paper])
+    first = fmean([r["test_auc_per_epoch_subsample"][0] for r in paper])
+    last = fmean([r["test_auc_per_epoch_subsample"][-1] for r in paper])
     separation = min(r["train_separation_auc"] for r in paper)
-    anomalies = mean([r["p_abnormal"]["test_anomalies"]["mean"] for r in paper])
-    saturated = mean([r["p_abnormal"]["test_anomalies"]["saturated"] for r in paper])
-    plain = mean([r["test_auc_plain_standardised_distance"] for r in paper])
+    anomalies = fmean([r["p_abnormal"]["test_anomalies"]["mean"] for r in paper])
+    saturated = fmean([r["p_abnormal"]["test_anomalies"]["saturated"] for r in paper])
+    plain = fmean([r["test_auc_plain_standardised_distance"] for r in paper])
     rungs = seed_means(dev).mean() * 100
     ok = baselines[(baselines["status"] == "ok") & (baselines["dataset"] == "mnist-images")]
     base = ok.groupby("detector")["auc_roc"].mean().reindex(list(BASELINES)).dropna() * 100
@@ -224,8 +227,8 @@ def budget_lines(frames: list[pd.DataFrame]) -> list[str]:
     """Issue 27's budget, from the stored cells: the slowest cell (fit + score seconds) of each
     recommended image preset of ours (and of NovNorm's second round) on MNIST and Fashion-MNIST,
     against the 3-minute budget."""
-    rows = pd.concat(frames).drop_duplicates("cell_key")
-    rows = rows[(rows["status"] == "ok") & rows["dataset"].isin(IMAGE_DATASETS[:2])]
+    rows = finished(frames)
+    rows = rows[rows["dataset"].isin(IMAGE_DATASETS[:2])]
     pairs = [
         (dev_rung if dataset == "mnist-images" else ours, dataset)
         for ours, dev_rung in OURS.items()
