@@ -260,3 +260,34 @@ def test_a_binary_file_named_like_a_table_gets_a_one_line_error(tmp_path: Path, 
     path.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ValueError, match=rf"^data file blob{suffix}: not a readable"):
         load_table(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("semi.csv", "a;b\n1;2\n3;4\n", r"one column 'a;b', which looks semicolon-separated.*convert it$"),
+        ("tabs.csv", "a\tb\n1\t2\n", r"looks tab-separated; anomalab reads this file as comma-separated \(\.csv\): rename it \.tsv$"),
+        ("commas.tsv", "a,b\n1,2\n", r"looks comma-separated; anomalab reads this file as tab-separated \(\.tsv\): rename it \.csv$"),
+        ("empty.csv", "", r"^data file empty\.csv: the file is empty"),
+    ],
+)  # fmt: skip
+def test_a_wrong_separator_or_an_empty_file_is_a_one_line_error(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    """A table the suffix's separator reads as one text column would one-hot encode every row."""
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        load_table(path)
+    assert path.read_text() == text  # the user's file is untouched
+
+
+def test_an_identifier_text_column_is_refused_and_a_category_is_encoded(tmp_path: Path) -> None:
+    """One-hot encoding an ID column would make one feature per row; a real category passes."""
+    rows = np.arange(300.0)
+    path = tmp_path / "ids.csv"
+    pd.DataFrame({"id": [f"u{i}" for i in range(300)], "x": rows}).to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"text column 'id' has 300 distinct values in 300 rows"):
+        load_table(path)
+    pd.DataFrame({"c": ["a", "b"] * 150, "x": rows}).to_csv(path, index=False)
+    assert load_table(path).feature_names == ["x", "c=a", "c=b"]

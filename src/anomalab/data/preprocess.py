@@ -76,6 +76,24 @@ def check_mixed_columns(df: pd.DataFrame, what: str, *, first_line: int | None =
         )
 
 
+#: A text column with more distinct values than this and than half its rows is refused.
+MAX_TEXT_LEVELS = 100
+
+
+def check_identifier_columns(df: pd.DataFrame, what: str) -> None:
+    """Raise ``ValueError`` for a text column that looks like an identifier (more than
+    ``MAX_TEXT_LEVELS`` distinct values, and more than half the rows): one-hot encoding would
+    give it one feature per row, which no detector can use."""
+    for col in categorical_columns(df):
+        levels = int(df[col].nunique())
+        if levels > MAX_TEXT_LEVELS and levels > len(df) / 2:
+            raise ValueError(
+                f"{what}: text column {col!r} has {levels} distinct values in {len(df)} rows "
+                "(an identifier?); one-hot encoding would make one feature per value: drop it, "
+                "or encode it as numbers first"
+            )
+
+
 def check_missing(df: pd.DataFrame, what: str, *, allow_missing_categories: bool = False) -> None:
     """Raise ``ValueError`` naming the columns that hold NaN (or inf, for numeric columns).
 

@@ -12,7 +12,12 @@ import pandas as pd
 
 from anomalab.data.dataset import Dataset, DatasetInfo, RawData
 from anomalab.data.paths import DataNotFoundError
-from anomalab.data.preprocess import binary_labels, check_mixed_columns, encode_frame
+from anomalab.data.preprocess import (
+    binary_labels,
+    check_identifier_columns,
+    check_mixed_columns,
+    encode_frame,
+)
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".npz", ".npy")
 #: Feature column names that usually hold the labels (a warning when no label column is named).
@@ -47,11 +52,15 @@ def load_table(
     elif suffix == ".npy":
         raw = _read_npy(p, label_column)
     elif suffix in (".csv", ".tsv"):
+        sep = "\t" if suffix == ".tsv" else ","
         try:
-            df = pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",")
+            df = pd.read_csv(p, sep=sep)
+        except pd.errors.EmptyDataError:
+            raise ValueError(f"{what}: the file is empty (no header, no rows)") from None
         except (UnicodeDecodeError, pd.errors.ParserError) as exc:
             reason = str(exc).splitlines()[0]
             raise ValueError(f"{what}: not a readable {suffix[1:]} text file ({reason})") from None
+        check_separator(df, sep, what)
         raw = _encode(df, label_column, what, first_line=2, labeled_normal=labeled_normal)
     elif suffix in (".parquet", ".pq"):
         try:
@@ -76,6 +85,26 @@ def load_table(
     return Dataset(p.stem, X, raw.y, "tabular", info, feature_names=raw.feature_names)
 
 
+#: Separators a text table may use instead of the one its suffix implies.
+OTHER_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
+
+
+def check_separator(df: pd.DataFrame, sep: str, what: str) -> None:
+    """Refuse a table read as one column whose header holds another separator (a ';'-separated
+    .csv, say): every row would otherwise become one text value, one-hot encoded."""
+    if df.shape[1] != 1:
+        return
+    header = str(df.columns[0])
+    for other, name in OTHER_SEPARATORS.items():
+        if other != sep and other in header:
+            expected = "tab-separated (.tsv)" if sep == "\t" else "comma-separated (.csv)"
+            fix = {"\t": "rename it .tsv", ",": "rename it .csv"}.get(other, "convert it")
+            raise ValueError(
+                f"{what}: read as one column {header!r}, which looks {name}-separated; anomalab "
+                f"reads this file as {expected}: {fix}"
+            )
+
+
 def _encode(
     df: pd.DataFrame,
     label_column: str | None,
@@ -85,6 +114,7 @@ def _encode(
 ) -> RawData:
     features = df.drop(columns=label_column) if label_column in df.columns else df
     check_mixed_columns(features, what, first_line=first_line)
+    check_identifier_columns(features, what)
     if label_column is None:
         for column in df.columns:
             if str(column).strip().lower() in LABEL_LIKE:
