@@ -191,6 +191,47 @@ def test_the_image_confirmation_holds_ours_to_the_best_baseline() -> None:
     assert "- PLAD: recommended (cpu), cifar10: not run yet (all ten classes, 2 seeds)." in lines
 
 
+def test_novnorms_host_switch_waits_for_both_datasets_and_needs_no_loss() -> None:
+    """The second round's switch rule: concluded only when both confirmation datasets have all
+    20 cells of both entrants; switched only where the wider host loses on neither."""
+    from anomalab.bench.presets_report.images import FIRST_ROUND, HOST_ROUND, host_switch
+
+    def rows(label: str, auc: float, dataset: str, n: int = 20) -> list[dict]:
+        return [
+            {"cell_key": f"{label}{dataset}{i}", "detector": label, "dataset": dataset,
+             "seed": i % 2, "auc_roc": auc + 0.01 * (i % 2), "status": "ok"}
+            for i in range(n)
+        ]  # fmt: skip
+
+    first = rows(FIRST_ROUND, 0.88, "fashion-mnist") + rows(FIRST_ROUND, 0.56, "cifar10")
+    fashion = rows(HOST_ROUND["fashion-mnist"], 0.89, "fashion-mnist")
+    waiting = host_switch(
+        [pd.DataFrame(first + fashion + rows(HOST_ROUND["cifar10"], 0.6, "cifar10", 19))], 1
+    )
+    assert waiting[-1] == "- Decision (the rule): waits for every cell of both confirmation " \
+        "suites; NovNorm's code is at revision 1."  # fmt: skip
+    assert "- cifar10: not concluded (19 of the wider host's 20 cells)." in waiting
+    gained = host_switch(
+        [pd.DataFrame(first + fashion + rows(HOST_ROUND["cifar10"], 0.6, "cifar10"))], 2
+    )
+    assert "- fashion-mnist: the wider host against the first round's choice: +1.0 ± 0.0 AUC " \
+        "points." in gained  # fmt: skip
+    assert "**switched** to revision 2" in gained[-1]
+    lost = host_switch(
+        [pd.DataFrame(first + fashion + rows(HOST_ROUND["cifar10"], 0.5, "cifar10"))], 2
+    )
+    assert "**not switched**" in lost[-1]
+
+
+def test_novnorms_code_follows_the_committed_switch_decision() -> None:
+    """NovNorm's recommended revision is 2 only where recommended.md's switch decision says so."""
+    from anomalab.detectors import NovNorm
+
+    text = (RESULTS / "recommended.md").read_text("utf-8").splitlines()
+    decision = next(line for line in text if line.startswith("- Decision (the rule):"))
+    assert NovNorm.recommended_revision == (2 if "**switched**" in decision else 1), decision
+
+
 def test_the_plad_why_line_is_computed_and_claims_a_limit_only_when_no_rung_reaches() -> None:
     """The plain 'why PLAD stays below' paragraph: its numbers come from the probe rows, the rungs
     and the baselines; the limiting sentence appears only when every rung is below the best

@@ -12,6 +12,7 @@ import pandas as pd
 from anomalab.bench.plad_image_probe import COMMAND as PROBE_COMMAND
 from anomalab.bench.plad_image_probe import SATURATED, probe_table
 from anomalab.bench.presets_report.cells import not_run, stored
+from anomalab.detectors.novnorm import NovNorm
 
 #: Datasets in the order the issue lists them.
 IMAGE_DATASETS = ("mnist-images", "fashion-mnist", "cifar10")
@@ -170,6 +171,39 @@ HOST_ROUND = {
 }
 
 
+#: NovNorm's recommended preset before the second round, on the confirmation datasets.
+FIRST_ROUND = "NovNorm: recommended (cpu)"
+
+
+def host_switch(frames: list[pd.DataFrame], current: int) -> list[str]:
+    """The switch rule of NovNorm's second round, written before CIFAR-10's confirmation ended:
+    the preset takes the wider host (revision 2) where, on Fashion-MNIST and CIFAR-10 alike, its
+    mean over every class and seed is at least the first round's choice's on the same cells.
+    ``current``: the revision NovNorm's code is at (a test holds it to the decision)."""
+    ok, out, verdicts = finished(frames), [], []
+    for dataset in IMAGE_DATASETS[1:]:
+        wide = HOST_ROUND[dataset]
+        here = ok[(ok["dataset"] == dataset) & ok["detector"].isin([wide, FIRST_ROUND])]
+        counts = here.groupby("detector").size()
+        if min(counts.get(wide, 0), counts.get(FIRST_ROUND, 0)) < 20:
+            stored_now = counts.get(wide, 0)
+            out.append(f"- {dataset}: not concluded ({stored_now} of the wider host's 20 cells).")
+            verdicts.append(None)
+            continue
+        by_seed = seed_means(here) * 100
+        gain = by_seed[wide] - by_seed[FIRST_ROUND]
+        verdicts.append(bool(gain.mean() >= 0))
+        out.append(
+            f"- {dataset}: the wider host against the first round's choice: "
+            f"{gain.mean():+.1f} ± {gain.std():.1f} AUC points."
+        )
+    if None in verdicts:
+        decision = "waits for every cell of both confirmation suites"
+    else:
+        decision = "**switched** to revision 2" if all(verdicts) else "**not switched**"
+    return [*out, f"- Decision (the rule): {decision}; NovNorm's code is at revision {current}."]
+
+
 def host_confirmation(frames: list[pd.DataFrame]) -> list[str]:
     """The issue's check for NovNorm's second round: MNIST's row is the development rung, the
     others come from its run-once confirmation suites."""
@@ -318,7 +352,8 @@ def images_section(
         "run) tries the chosen rung with a host twice as wide (channels 16-8, the LeNet's 8-4 "
         "otherwise; the same latent) on MNIST only: it is taken where its gain over the first "
         "round's choice exceeds the std over the seeds of that gain, and would then be confirmed "
-        "once on Fashion-MNIST and CIFAR-10 before it became the preset.",
+        "once on Fashion-MNIST and CIFAR-10 (colour images: channels 32-64-128, the cpu "
+        "budget's widths doubled) before it became the preset.",
         "",
         *dev_rungs(host, OURS["NovNorm: recommended (cpu)"]),
         "",
@@ -328,6 +363,13 @@ def images_section(
         "the development rung), as above:",
         "",
         *host_confirmation([df, host, *host_confirm]),
+        "",
+        "The switch (rule fixed before CIFAR-10's confirmation ended): NovNorm's recommended "
+        "preset takes the wider host where, on Fashion-MNIST and CIFAR-10 alike, its mean over "
+        "the ten classes and 2 seeds is at least the first round's choice's "
+        "(`image-recommended-confirm`) on the same cells; the gain is per seed, mean ± std.",
+        "",
+        *host_switch([conf, *host_confirm], NovNorm.recommended_revision),
         "",
         *budget_lines([df, dev, novnorm_dev, conf, host, *host_confirm]),
         "",
