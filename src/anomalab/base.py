@@ -23,8 +23,15 @@ from anomalab.health import check_scores, check_training_scores
 from anomalab.nn.runtime import resolve_device, resolve_seed, seeded
 from anomalab.nn.training import predict_in_chunks, validation_split
 from anomalab.presets import DataShape, check_preset
+from anomalab.probability import anomaly_probability
 from anomalab.saving import save_detector
-from anomalab.validation import check_array, check_contamination, check_labels, check_training
+from anomalab.validation import (
+    check_array,
+    check_contamination,
+    check_feature_names,
+    check_labels,
+    check_training,
+)
 
 
 class BaseDetector(Explainable, BaseEstimator):
@@ -159,24 +166,9 @@ class BaseDetector(Explainable, BaseEstimator):
         return self.fit(X, y).labels_
 
     def predict_proba(self, X: Any, method: str = "linear") -> np.ndarray:
-        """Columns [P(normal), P(anomaly)].
-
-        ``linear``: min-max of the score against the training scores, clipped to [0, 1] (PyOD).
-        ``unify``: Gaussian scaling, erf of the z-score against the training scores (Kriegel 2011).
-        """
-        scores = self.decision_function(X)
-        train = self.decision_scores_
-        if method == "linear":
-            lo, hi = float(train.min()), float(train.max())
-            prob = np.clip((scores - lo) / (hi - lo if hi > lo else 1.0), 0.0, 1.0)
-        elif method == "unify":
-            from scipy.special import erf
-
-            mu, sigma = float(train.mean()), float(train.std())
-            prob = np.clip(erf((scores - mu) / ((sigma or 1.0) * np.sqrt(2.0))), 0.0, 1.0)
-        else:
-            raise ValueError(f"unknown predict_proba method {method!r}: use 'linear' or 'unify'")
-        return np.column_stack([1.0 - prob, prob])
+        """Columns [P(normal), P(anomaly)] of ``X``'s scores against the training scores:
+        ``linear`` (PyOD's min-max) or ``unify`` (Kriegel 2011); see :mod:`anomalab.probability`."""
+        return anomaly_probability(self.decision_function(X), self.decision_scores_, method)
 
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write ``config.json`` + ``weights.safetensors`` to the folder ``path`` (no pickle);
@@ -250,6 +242,7 @@ class BaseDetector(Explainable, BaseEstimator):
         return self.data_kinds == ("image",)
 
     def _check_X(self, X: Any, *, fitting: bool) -> np.ndarray:
+        check_feature_names(self, X, reset=fitting)
         image_shape = getattr(self, "image_shape", None)
         dtype = self.compute_dtype
         if fitting:
@@ -300,7 +293,8 @@ class BaseDetector(Explainable, BaseEstimator):
 
     def _persisted_attributes(self) -> Sequence[str]:
         base = ("n_features_in_", "input_shape_", "decision_scores_", "threshold_", "labels_")
-        return (*base, "effective_params_", "feature_median_", *self.fitted_state)
+        fitted = ("feature_names_in_", "effective_params_", "feature_median_", *self.fitted_state)
+        return (*base, *fitted)
 
     def _restore(self, tensors: dict[str, torch.Tensor]) -> None:
         """Rebuild fitted internals after the persisted attributes were set (hook for torch)."""

@@ -194,6 +194,10 @@ def _check_json_value(name: str, value: Any, where: str) -> None:
         if not (isinstance(value, list) and value and all(_is_int(v) and v > 0 for v in value)):
             raise ModelFileError(f"{where}: fitted 'input_shape_' must list positive integers")
         return
+    if name == "feature_names_in_":
+        if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+            raise ModelFileError(f"{where}: fitted 'feature_names_in_' must list column names")
+        return
     if name == "n_features_in_":
         if not (_is_int(value) and value > 0):
             raise ModelFileError(f"{where}: fitted 'n_features_in_' must be a positive integer")
@@ -220,6 +224,13 @@ def _check_shapes(detector: Any, values: dict[str, Any], where: str) -> None:
         raise ModelFileError(f"{where}: fitted labels_ must be an array shaped like the scores")
     if labels.dtype.kind not in "iu" or not np.isin(labels, (0, 1)).all():
         raise ModelFileError(f"{where}: fitted labels_ must be integers 0 / 1")
+    names = values.get("feature_names_in_")
+    if names is not None:
+        if len(names) != values["n_features_in_"]:
+            raise ModelFileError(
+                f"{where}: fitted feature_names_in_ must name n_features_in_ columns"
+            )
+        values["feature_names_in_"] = np.asarray(names, dtype=object)
     median = values.get("feature_median_")
     if median is not None and not (
         isinstance(median, np.ndarray)

@@ -88,6 +88,8 @@ def save_detector(detector: SavableDetector, path: str | Path, *, overwrite: boo
         if not hasattr(detector, name):
             continue
         value = getattr(detector, name)
+        if isinstance(value, np.ndarray) and value.dtype == object:  # column names: JSON
+            value = value.tolist()
         if isinstance(value, np.ndarray):
             tensors[f"fitted.{name}"] = torch.from_numpy(np.ascontiguousarray(value).copy())
             fitted[name] = {"array": f"fitted.{name}"}

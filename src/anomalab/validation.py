@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,8 +41,8 @@ def check_array(
             f"sparse input is not supported: {name} is a {type(X).__name__}; "
             "pass a dense array (X.toarray())"
         )
-    if hasattr(X, "to_numpy"):  # pandas DataFrame / Series
-        X = X.to_numpy()
+    if hasattr(X, "to_numpy"):  # pandas DataFrame / Series: rows contiguous, as an array's
+        X = np.ascontiguousarray(X.to_numpy())
     try:
         arr = np.asarray(X)
     except Exception as exc:  # ragged lists and the like
@@ -257,3 +258,66 @@ def check_training(params: dict[str, Any]) -> dict[str, Any]:
             rule = "an integer" if integral else "a number"
             raise ValueError(f"{name} must be {rule} >= {least}, got {value!r}")
     return params
+
+
+def feature_names_of(X: Any) -> np.ndarray | None:
+    """The column names of a table (a pandas or polars DataFrame) when all are strings, as an
+    object array (scikit-learn's ``feature_names_in_``); None for arrays and unnamed columns."""
+    columns = getattr(X, "columns", None)
+    if columns is None or len(columns) == 0:
+        return None
+    names = list(columns)
+    if not all(isinstance(c, str) for c in names):
+        return None
+    return np.asarray(names, dtype=object)
+
+
+def check_feature_names(detector: Any, X: Any, *, reset: bool) -> None:
+    """Record ``feature_names_in_`` when fitting (``reset``), or check ``X``'s column names
+    against them: a table whose columns differ from the fitted ones, or come in another order,
+    is a ``ValueError``; an unnamed array after a fit on named columns warns (scikit-learn's
+    rules; the columns are then taken in the fitted order)."""
+    names = feature_names_of(X)
+    if reset:
+        if names is None:
+            detector.__dict__.pop("feature_names_in_", None)
+        else:
+            detector.feature_names_in_ = names
+        return
+    fitted = getattr(detector, "feature_names_in_", None)
+    if fitted is None:
+        return
+    who = type(detector).__name__
+    if names is None:
+        warnings.warn(
+            f"X has no column names, but {who} was fitted with named columns; its columns are "
+            "taken in the fitted order",
+            UserWarning,
+            stacklevel=4,
+        )
+        return
+    if list(names) == list(fitted):
+        return
+    given, known = set(names), set(fitted)
+    missing = [c for c in fitted if c not in given]
+    unexpected = [c for c in names if c not in known]
+    if missing or unexpected:
+        raise ValueError(
+            f"X's columns differ from those {who} was fitted with: "
+            + column_difference(missing, unexpected)
+        )
+    first = next(i for i, (a, b) in enumerate(zip(names, fitted, strict=True)) if a != b)
+    raise ValueError(
+        f"X's columns are in another order than in fit (column {first} is {names[first]!r}, "
+        f"fitted {fitted[first]!r}); select them as X[detector.feature_names_in_]"
+    )
+
+
+def column_difference(missing: Sequence[str], unexpected: Sequence[str], shown: int = 5) -> str:
+    """ "missing [...]; not seen in fit [...]" (the non-empty parts, ``shown`` names each)."""
+    parts = []
+    for label, names in (("missing", missing), ("not seen in fit", unexpected)):
+        if names:
+            more = f" and {len(names) - shown} more" if len(names) > shown else ""
+            parts.append(f"{label} {list(names[:shown])}{more}")
+    return "; ".join(parts)

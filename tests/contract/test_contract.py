@@ -259,3 +259,34 @@ def test_unfitted_detector_raises_not_fitted() -> None:
 
     with pytest.raises(NotFittedError):
         SPECS[0].cls().decision_function(np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize(
+    "spec", [s for s in SPECS if "tabular" in s.data_kinds], ids=lambda s: s.name
+)
+def test_a_table_s_column_names_are_recorded_checked_and_saved(
+    spec: DetectorSpec, tmp_path
+) -> None:
+    """scikit-learn's ``feature_names_in_``: fitted on a DataFrame, a detector scores exactly as
+    on its array, refuses a table with other or reordered columns, and keeps the names when
+    saved (a table's columns are matched by name, never silently by position)."""
+    import pandas as pd
+
+    _, data, scores = fitted(spec.name)
+    names = [f"f{j}" for j in range(data.X_train.shape[1])]
+    det = make(spec).fit(pd.DataFrame(data.X_train, columns=names), data.y_train)
+    assert det.feature_names_in_.dtype == object and list(det.feature_names_in_) == names
+    test = pd.DataFrame(data.X_test, columns=names)
+    np.testing.assert_array_equal(det.decision_function(test), scores)
+    with pytest.raises(ValueError, match="another order than in fit"):
+        det.decision_function(test[names[::-1]])
+    with pytest.raises(ValueError, match=r"missing \['f0'\]; not seen in fit \['g0'\]"):
+        det.predict(test.rename(columns={"f0": "g0"}))
+    with pytest.warns(UserWarning, match="fitted with named columns"):
+        det.decision_function(data.X_test)
+    loaded = anomalab.load(det.save(tmp_path / "model"))
+    assert list(loaded.feature_names_in_) == names
+    with pytest.raises(ValueError, match="another order than in fit"):
+        loaded.decision_function(test[names[::-1]])
+    refit = clone(det).fit(data.X_train, data.y_train)  # an array: no names recorded
+    assert not hasattr(refit, "feature_names_in_")

@@ -98,11 +98,13 @@ def test_fit_takes_a_peer_by_name_with_its_own_parameters(tmp_path) -> None:
     csv = tmp_path / "mine.csv"
     pd.DataFrame(X, columns=list("abc")).to_csv(csv, index=False)
     model = tmp_path / "model"
-    result = invoke("fit", "IForest", str(csv), "--param", "n_estimators=25", "--out", str(model))
+    params = ("--param", "n_estimators=25", "--param", "random_state=3")
+    result = invoke("fit", "IForest", str(csv), *params, "--out", str(model))
     assert result.exit_code == 0, result.output
     assert "fitted IForest on mine (120 rows)" in result.output
     config = json.loads((model / "config.json").read_text())
     assert config["params"]["peer_params"] == {"n_estimators": 25}
+    assert config["params"]["random_state"] == 3  # the adapter's seed, not a second keyword
     scores_csv = tmp_path / "scores.csv"
     result = invoke("score", str(model), str(csv), "--out", str(scores_csv))
     assert result.exit_code == 0, result.output
@@ -111,7 +113,8 @@ def test_fit_takes_a_peer_by_name_with_its_own_parameters(tmp_path) -> None:
     pd.DataFrame(rng.normal(size=(5, 4)), columns=list("abcd")).to_csv(wide, index=False)
     result = invoke("score", str(model), str(wide), "--out", str(tmp_path / "w.csv"))
     assert result.exit_code != 0
-    assert "X has 4 features, but IForest is expecting 3" in result.output
+    assert "wide.csv: its columns differ" in result.output  # matched by name: d is new
+    assert "not seen in training ['d']" in result.output
     result = invoke("fit", "PyOD-DevNet", str(csv), "--out", str(tmp_path / "m2"))
     assert result.exit_code != 0 and "PyOD-DevNet needs labels" in result.output
 

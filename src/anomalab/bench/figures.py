@@ -108,18 +108,23 @@ def explanation_figure(
     largest contributions to its score (``detector.explain``, a fitted tabular detector).
     ``scores``: ``detector.decision_function(X)`` where already computed."""
     from anomalab.explain import top_features as largest
-    from anomalab.validation import check_array
+    from anomalab.validation import check_array, feature_names_of
 
+    table = X if feature_names_of(X) is not None else None  # a DataFrame: the model checks names
     X = check_array(X)
+    if feature_names is None and table is not None:
+        feature_names = [str(c) for c in table.columns]
     names = list(feature_names) if feature_names is not None else []
     if names and len(names) != X.shape[1]:
         raise ValueError(f"{len(names)} feature names for {X.shape[1]} features")
     names = names or [f"x{j}" for j in range(X.shape[1])]
-    scores = detector.decision_function(X) if scores is None else np.asarray(scores)
+    given = X if table is None else table
+    scores = detector.decision_function(given) if scores is None else np.asarray(scores)
     if scores.shape != (X.shape[0],):
         raise ValueError(f"scores of shape {scores.shape} for {X.shape[0]} rows")
     rows = np.argsort(-scores, kind="stable")[: max(1, int(top_rows))]
-    index, values = largest(detector.explain(X[rows]), min(int(top_features), X.shape[1]))
+    shown = X[rows] if table is None else table.iloc[rows]
+    index, values = largest(detector.explain(shown), min(int(top_features), X.shape[1]))
     fig = Figure(figsize=(7, 1.0 + 0.32 * index.shape[1] * len(rows)))
     axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
     for ax, row, cols, vals in zip(axes, rows, index, values, strict=True):

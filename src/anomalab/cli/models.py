@@ -13,16 +13,37 @@ from anomalab.cli_errors import fail, one_line
 
 
 def _load_data(
-    data: str, data_root: Path | None, label_column: str | None, *, training: bool = False
+    data: str,
+    data_root: Path | None,
+    label_column: str | None,
+    *,
+    training: bool = False,
+    columns: Any = None,
 ) -> Any:
     """The dataset or user file; ``training``: its labels train a model (-1 allowed: a row
-    known to be normal)."""
+    known to be normal); ``columns``: a model's ``feature_names_in_``, which a user table is
+    encoded to (matched by name)."""
     from anomalab.data import load_dataset
 
+    names = None if columns is None else [str(c) for c in columns]
     try:
-        return load_dataset(data, data_root, label_column=label_column, labeled_normal=training)
+        return load_dataset(
+            data, data_root, label_column=label_column, labeled_normal=training, columns=names
+        )
     except (FileNotFoundError, ValueError, KeyError) as exc:
         fail(one_line(exc))
+
+
+def _features(dataset: Any, rows: Any = None) -> Any:
+    """``dataset.X`` (its ``rows``), as a table with the column names where it has them, so that
+    a model records them at fit and checks them at scoring (``feature_names_in_``)."""
+    X = dataset.X if rows is None else dataset.X[rows]
+    names = dataset.feature_names
+    if dataset.kind == "image" or X.ndim != 2 or names is None or len(names) != X.shape[1]:
+        return X
+    import pandas as pd
+
+    return pd.DataFrame(X, columns=[str(n) for n in names], copy=False)
 
 
 def _check_fit_out(out: Path, overwrite: bool) -> None:
@@ -102,7 +123,7 @@ def fit(
             fail(f"{name} needs labels: pass --label-column for {data}")
         y = dataset.y
     try:
-        model.fit(dataset.X, y)
+        model.fit(_features(dataset), y)
     except (TypeError, ValueError, ArithmeticError) as exc:
         fail(f"fitting {name} failed: {one_line(exc)}")
     model.save(out, overwrite=True)  # _check_fit_out allowed this folder
@@ -167,9 +188,10 @@ def score(
         model = load(model_dir)
     except (FileNotFoundError, ValueError, KeyError) as exc:
         fail(one_line(exc))
-    dataset = _load_data(data, data_root, label_column)
+    columns = getattr(model, "feature_names_in_", None)
+    dataset = _load_data(data, data_root, label_column, columns=columns)
     try:
-        scores = model.decision_function(dataset.X)
+        scores = model.decision_function(_features(dataset))
     except (TypeError, ValueError, ArithmeticError) as exc:
         fail(one_line(exc))
     frame = pd.DataFrame({"score": scores, "label": (scores > model.threshold_).astype(int)})
@@ -225,7 +247,7 @@ def _top_features_frame(model: Any, dataset: Any, labels: Any, k: int) -> Any:
         columns[f"top{i}_contribution"] = pd.Series(index=range(len(labels)), dtype=float)
     if len(flagged):
         try:
-            contributions = model.explain(dataset.X[flagged])
+            contributions = model.explain(_features(dataset, flagged))
         except (TypeError, ValueError, ArithmeticError) as exc:
             fail(one_line(exc))
         index, values = top_features(contributions, k)
@@ -239,7 +261,7 @@ def _write_explanation_figure(model: Any, dataset: Any, scores: Any, path: Path)
     from anomalab.bench.figures import explanation_figure
 
     try:
-        png = explanation_figure(model, dataset.X, _feature_names(dataset), scores=scores)
+        png = explanation_figure(model, _features(dataset), _feature_names(dataset), scores=scores)
     except (TypeError, ValueError, ArithmeticError) as exc:
         fail(one_line(exc))
     path.parent.mkdir(parents=True, exist_ok=True)

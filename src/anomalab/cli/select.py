@@ -52,7 +52,7 @@ def select(
     With --label-column (at least 3 rows labeled 1), candidates are ranked by repeated stratified
     cross-validated AUC-PR on DATA's rows; without it, by their results on the benchmark
     datasets closest to DATA (anomalab's own archived cells)."""
-    from anomalab.cli.models import _check_fit_out, _load_data
+    from anomalab.cli.models import _check_fit_out, _features, _load_data
     from anomalab.selection import select as choose
 
     if out is not None:
@@ -61,7 +61,7 @@ def select(
     y = dataset.y if label_column is not None else None
     try:
         selection = choose(
-            dataset.X,
+            _features(dataset),
             y,
             candidates=split_list(candidates),
             budget_seconds=budget,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ def load_dataset(
     *,
     label_column: str | None = None,
     labeled_normal: bool = False,
+    columns: Sequence[str] | None = None,
 ) -> Dataset:
     """Load a catalog dataset by name, or a user's CSV / TSV / Parquet / npz file by path.
 
@@ -27,15 +29,20 @@ def load_dataset(
     (see :func:`load_table`; ``label_column`` applies there only). Catalog data: tabular and
     embedding ``X`` float64 ``(n, d)``, images float32 ``(n, C, H, W)`` in [0, 1].
     ``labeled_normal``: a user file's labels are training labels (-1 known normal, 0
-    unlabeled, 1 anomaly).
+    unlabeled, 1 anomaly). ``columns``: the encoded columns a model was fitted on
+    (``feature_names_in_``): a user table is encoded to exactly those, matched by name.
     """
     if isinstance(name_or_path, Path) or _looks_like_path(name_or_path):
-        return load_table(name_or_path, label_column, labeled_normal=labeled_normal)
+        return load_table(
+            name_or_path, label_column, labeled_normal=labeled_normal, columns=columns
+        )
     try:
         info = find_info(name_or_path, data_root)
     except DataNotFoundError:
         if Path(name_or_path).is_file():
-            return load_table(name_or_path, label_column, labeled_normal=labeled_normal)
+            return load_table(
+                name_or_path, label_column, labeled_normal=labeled_normal, columns=columns
+            )
         raise
     if label_column is not None:
         raise ValueError(

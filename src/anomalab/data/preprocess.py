@@ -28,12 +28,14 @@ def one_hot(
     categories: Mapping[str, Sequence[str]] | None = None,
     *,
     dtype: type = np.float64,
+    source: str = "its declared categories",
 ) -> pd.DataFrame:
     """One-hot encode the non-numeric columns (``name=value``); numeric and bool columns stay.
 
     ``categories`` fixes the vocabulary of some columns (e.g. an ARFF header): every level gets a
-    column even if absent, and values outside it raise ``ValueError``. Missing values (NaN)
-    encode as all-zero rows of that attribute. An integer ``dtype`` needs all-categorical data.
+    column even if absent, and values outside it raise ``ValueError`` (naming ``source``, where
+    the vocabulary comes from). Missing values (NaN) encode as all-zero rows of that attribute.
+    An integer ``dtype`` needs all-categorical data.
     """
     df = df.copy()
     cats = dict(categories or {})
@@ -42,9 +44,7 @@ def one_hot(
         present = column.cat.categories[np.unique(column.cat.codes[column.cat.codes >= 0])]
         unknown = pd.Index(present).difference(pd.Index(levels))
         if len(unknown):
-            raise ValueError(
-                f"column {col!r} has values outside its declared categories: {list(unknown[:10])}"
-            )
+            raise ValueError(f"column {col!r} has values outside {source}: {list(unknown[:10])}")
         df[col] = column.cat.set_categories(list(levels))
     columns = sorted(set(categorical_columns(df)) | set(cats), key=list(df.columns).index)
     numeric = [c for c in df.columns if c not in columns and not pd.api.types.is_bool_dtype(df[c])]
@@ -55,6 +55,40 @@ def one_hot(
     if not columns:
         return df.astype(dtype)
     return pd.get_dummies(df, columns=columns, prefix_sep="=", dtype=dtype).astype(dtype)
+
+
+def fitted_levels(df: pd.DataFrame, columns: Sequence[str]) -> dict[str, list[str]]:
+    """Each text column's levels as a model's encoded ``columns`` name them (``column=level``,
+    in the model's order): encoding with them gives every level its column, also one absent
+    from ``df``."""
+    levels: dict[str, list[str]] = {}
+    for col in categorical_columns(df):
+        prefix = f"{col}="
+        found = [c[len(prefix) :] for c in columns if c.startswith(prefix)]
+        if found:
+            levels[col] = found
+    return levels
+
+
+def match_columns(features: pd.DataFrame, columns: Sequence[str], what: str) -> pd.DataFrame:
+    """``features`` with exactly the encoded ``columns`` a model was fitted on, in their order
+    (a table's columns are matched by name); a column missing or not seen in training is a
+    ``ValueError`` naming them."""
+    have = [str(c) for c in features.columns]
+    wanted = [str(c) for c in columns]
+    have_set, wanted_set = set(have), set(wanted)
+    missing = [c for c in wanted if c not in have_set]
+    unexpected = [c for c in have if c not in wanted_set]
+    if missing or unexpected:
+        parts = [
+            f"{label} {names[:5]}"
+            for label, names in (("missing", missing), ("not seen in training", unexpected))
+            if names
+        ]
+        raise ValueError(
+            f"{what}: its columns differ from the ones the model was fitted on: {'; '.join(parts)}"
+        )
+    return features.set_axis(have, axis=1)[wanted]
 
 
 def check_mixed_columns(df: pd.DataFrame, what: str, *, first_line: int | None = None) -> None:
@@ -160,11 +194,14 @@ def encode_frame(
     dtype: type = np.float64,
     allow_missing_categories: bool = False,
     labeled_normal: bool = False,
+    columns: Sequence[str] | None = None,
 ) -> RawData:
     """Split a table into one-hot encoded features and 0/1 labels; refuse NaN/inf features.
 
     Non-numeric columns are one-hot encoded (see :func:`one_hot`); ``dtype`` is the output
     dtype of ``X``; ``labeled_normal``: labels may also be -1 (:func:`binary_labels`).
+    ``columns``: a fitted model's encoded columns (its ``feature_names_in_``); the features are
+    then encoded to exactly those, in their order (:func:`match_columns`).
     """
     if len(df) == 0:
         raise ValueError(f"{what}: no rows")
@@ -179,7 +216,15 @@ def encode_frame(
     if df.shape[1] == 0:
         raise ValueError(f"{what}: no feature columns")
     check_missing(df, what, allow_missing_categories=allow_missing_categories)
-    features = one_hot(df, categories, dtype=dtype)
+    if columns is None:
+        features = one_hot(df, categories, dtype=dtype)
+    else:
+        levels = {**fitted_levels(df, columns), **dict(categories or {})}
+        try:
+            encoded = one_hot(df, levels, dtype=dtype, source="the levels the model was fitted on")
+        except ValueError as exc:
+            raise ValueError(f"{what}: {exc}") from None
+        features = match_columns(encoded, columns, what)
     return RawData(
         X=features.to_numpy(dtype=dtype),
         y=y,

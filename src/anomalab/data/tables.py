@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 import zipfile
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,11 @@ _UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, Ke
 
 
 def load_table(
-    path: str | Path, label_column: str | None = None, *, labeled_normal: bool = False
+    path: str | Path,
+    label_column: str | None = None,
+    *,
+    labeled_normal: bool = False,
+    columns: Sequence[str] | None = None,
 ) -> Dataset:
     """Load a user file as a tabular :class:`Dataset` (X float64, y int64 0/1 or ``None``).
 
@@ -38,7 +43,10 @@ def load_table(
     gives a warning. npz: keys ``X`` and optionally ``y`` (or the key ``label_column``).
     npy: ``X`` only, memory-mapped read-only (kept mapped when it is float64).
     ``labeled_normal``: the labels are training labels, where -1 marks a known normal row and
-    0 an unlabeled one (``anomalab select`` / ``fit``).
+    0 an unlabeled one (``anomalab select`` / ``fit``). ``columns``: a fitted model's encoded
+    columns (``feature_names_in_``): a CSV / TSV / Parquet table is matched to them by name,
+    each text column encoded with the model's levels (see
+    :func:`anomalab.data.preprocess.match_columns`).
     """
     p = Path(path).expanduser()
     if not p.is_file():
@@ -61,13 +69,13 @@ def load_table(
             reason = str(exc).splitlines()[0]
             raise ValueError(f"{what}: not a readable {suffix[1:]} text file ({reason})") from None
         check_separator(df, sep, what)
-        raw = _encode(df, label_column, what, first_line=2, labeled_normal=labeled_normal)
+        raw = _encode(df, label_column, what, 2, labeled_normal, columns)
     elif suffix in (".parquet", ".pq"):
         try:
             df = pd.read_parquet(p)
         except ImportError as err:
             raise ImportError(f"reading {p.name} needs pyarrow: pip install pyarrow") from err
-        raw = _encode(df, label_column, what, first_line=None, labeled_normal=labeled_normal)
+        raw = _encode(df, label_column, what, None, labeled_normal, columns)
     else:
         raise ValueError(f"{what}: unsupported format {suffix!r}; use one of {TABLE_SUFFIXES}")
     X = np.asarray(raw.X, dtype=np.float64)
@@ -111,6 +119,7 @@ def _encode(
     what: str,
     first_line: int | None,
     labeled_normal: bool = False,
+    columns: Sequence[str] | None = None,
 ) -> RawData:
     features = df.drop(columns=label_column) if label_column in df.columns else df
     check_mixed_columns(features, what, first_line=first_line)
@@ -124,7 +133,7 @@ def _encode(
                     UserWarning,
                     stacklevel=3,
                 )
-    return encode_frame(df, label_column, what, labeled_normal=labeled_normal)
+    return encode_frame(df, label_column, what, labeled_normal=labeled_normal, columns=columns)
 
 
 def _read_npz(

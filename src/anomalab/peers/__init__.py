@@ -159,6 +159,11 @@ def _fitted_peer(
     """The peer library's estimator built with ``seed`` and fitted on ``X`` (and, for a
     semi-supervised peer, ``labels``: 1 = labeled anomaly, everything else 0)."""
     params = dict(peer_params or {})
+    given = [key for key in ADAPTER_PARAMS if key in params]
+    if given:
+        raise ValueError(
+            f"{given} belong to the adapter, not to peer_params (make_peer routes them)"
+        )
     if spec.needs_n_features:
         params["n_features"] = X.shape[1]
     estimator = spec.factory(random_state=seed, **params)
@@ -317,7 +322,20 @@ def peer_names(available_only: bool = True) -> list[str]:
     return [n for n, s in PEERS.items() if not available_only or s.version() is not None]
 
 
+#: Parameters of the adapter itself, not of the peer's library (the seed reaches the peer
+#: through the adapter; the threshold is the adapter's).
+ADAPTER_PARAMS = ("contamination", "random_state")
+
+
 def make_peer(name: str, params: dict[str, Any] | None = None, **kwargs: Any) -> PeerAdapter:
-    """A fresh adapter for peer ``name`` with the peer's own ``params``."""
+    """A fresh adapter for peer ``name`` with the peer's own ``params``; ``contamination`` or
+    ``random_state`` among them (``anomalab fit IForest --param random_state=0``) are the
+    adapter's."""
     peer_spec(name).require()
-    return PeerAdapter(peer=name, peer_params=dict(params or {}), **kwargs)
+    params = dict(params or {})
+    for key in ADAPTER_PARAMS:
+        if key in params:
+            if key in kwargs:
+                raise ValueError(f"{key} is given twice, as a peer parameter and to the adapter")
+            kwargs[key] = params.pop(key)
+    return PeerAdapter(peer=name, peer_params=params, **kwargs)
