@@ -179,6 +179,43 @@ def test_bench_prints_leaderboard_writes_results_and_resumes(tmp_path) -> None:
     assert rewritten.exit_code == 0 and "report.html" in rewritten.output
 
 
+def test_bench_runs_a_labeled_csv_like_the_catalog_dataset_it_holds(tmp_path) -> None:
+    """`bench --datasets my.csv --label-column C`: a user's table runs through the same data
+    path as the catalog (WBC written to a CSV scores exactly as WBC); without the label column
+    the cells fail naming the option, and a catalog dataset refuses it."""
+    from anomalab.data import load_dataset
+
+    data = load_dataset("WBC")
+    frame = pd.DataFrame(data.X, columns=[f"f{j}" for j in range(data.X.shape[1])])
+    frame["is_anomaly"] = data.y
+    csv = tmp_path / "wbc.csv"
+    frame.to_csv(csv, index=False)
+    common = ("bench", "--detectors", "IForest", "--seeds", "1")
+    mine = invoke(
+        *common,
+        "--datasets",
+        str(csv),
+        "--label-column",
+        "is_anomaly",
+        "--out",
+        str(tmp_path / "a"),
+    )
+    assert mine.exit_code == 0, mine.output
+    catalog = invoke(*common, "--datasets", "WBC", "--out", str(tmp_path / "b"))
+    assert catalog.exit_code == 0, catalog.output
+    ours = pd.read_csv(tmp_path / "a" / "results.csv")
+    theirs = pd.read_csv(tmp_path / "b" / "results.csv")
+    assert ours.status.tolist() == ["ok"] and ours.auc_roc.tolist() == theirs.auc_roc.tolist()
+    unlabeled = invoke(*common, "--datasets", str(csv), "--out", str(tmp_path / "c"))
+    assert unlabeled.exit_code == 1
+    error = pd.read_csv(tmp_path / "c" / "results.csv").error[0]
+    assert "has no labels" in error and "--label-column" in error
+    label = ("--label-column", "is_anomaly", "--out", str(tmp_path / "d"))
+    mixed = invoke(*common, "--datasets", f"WBC,{csv}", *label)
+    assert mixed.exit_code == 1 and "applies to data files only" in mixed.output
+    assert not (tmp_path / "d").exists()
+
+
 def test_bench_labels_runs_only_those_entrants(tmp_path) -> None:
     out = tmp_path / "run"
     common = ("bench", "--suite", "plad-tabular", "--datasets", "thyroid", "--seeds", "1")

@@ -279,11 +279,27 @@ def _version(name: str) -> str:
         return "not installed"
 
 
+#: A cell's protocol parameter that the data layer takes instead of the protocol: the label
+#: column of a user's table (``anomalab bench --label-column``).
+LABEL_COLUMN = "label_column"
+
+
 @lru_cache(maxsize=4)
-def _dataset(name: str, data_root: str | None) -> Any:
+def _dataset(name: str, data_root: str | None, label_column: str | None = None) -> Any:
     from anomalab.data import load_dataset
 
-    return load_dataset(name, data_root)
+    return load_dataset(name, data_root, label_column=label_column)
+
+
+def cell_data(cell: Cell, data_root: Any) -> tuple[Any, Any]:
+    """The cell's dataset and its task (the protocol's split for the cell's seed)."""
+    from anomalab.data import make_task
+
+    params = dict(cell.protocol_params)
+    label_column = params.pop(LABEL_COLUMN, None)
+    root = None if data_root is None else str(data_root)
+    dataset = _dataset(cell.dataset, root, label_column)
+    return dataset, make_task(dataset, cell.protocol, cell.seed, **params)
 
 
 def _row(cell: Cell) -> dict[str, Any]:
@@ -330,11 +346,7 @@ def run_cell(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            from anomalab.data import make_task
-
-            task = make_task(
-                _dataset(cell.dataset, data_root), cell.protocol, cell.seed, **cell.protocol_params
-            )
+            _, task = cell_data(cell, data_root)
             detector = make_entrant(cell.detector, cell.params, cell.seed, device)
             start = time.perf_counter()
             if task.X_val is not None and getattr(detector, "supports_validation", False):

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from anomalab.bench import figures
-from anomalab.bench.cells import Cell, make_entrant
+from anomalab.bench.cells import Cell, cell_data, make_entrant
 from anomalab.bench.document import Figure, Section
 from anomalab.bench.leaderboard import leaderboard
 
@@ -45,16 +45,13 @@ def explanation_section(
     label: str, rows: pd.DataFrame, protocol: str, params: dict[str, Any], data_root: Any
 ) -> Section:
     """The figure's section (its text says why when it cannot be drawn)."""
-    from anomalab.data import load_dataset, make_task
-
     section = Section("Why the top-scored test rows are flagged", level=3)
     try:
         cell = _winner_cell(rows, protocol, params)
-        dataset = load_dataset(cell.dataset, data_root)
+        dataset, task = cell_data(cell, data_root)
         if dataset.X.ndim != 2:
             section.text("Not drawn: the winner's first dataset is not a table.")
             return section
-        task = make_task(dataset, cell.protocol, cell.seed, **cell.protocol_params)
         detector = make_entrant(cell.detector, cell.params, cell.seed)
         detector.fit(task.X_train, task.y_train)
         png = figures.explanation_figure(detector, task.X_test, dataset.feature_names)

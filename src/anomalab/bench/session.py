@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from anomalab.bench.cells import LABEL_COLUMN
 from anomalab.bench.environment import environment, record_run
 from anomalab.bench.report import write_report
 from anomalab.bench.runner import Cell, RunSummary, run_cells
@@ -51,6 +52,9 @@ class BenchRequest:
     seeds: int | None = None
     labels: list[str] | None = None
     protocol_params: dict[str, Any] | None = None
+    #: The label column of user tables among the datasets: a protocol parameter of every cell
+    #: (``label_column``, which the data layer reads; see :func:`anomalab.bench.cells.cell_data`).
+    label_column: str | None = None
     out: Path = Path("runs/bench")
     jobs: int = 1
     threads: int | None = None
@@ -100,6 +104,14 @@ def resolve_suite(request: BenchRequest, data_root: Path) -> Suite:
     if request.labels is not None:
         chosen = chosen.restrict(labels=request.labels)
     check_datasets(chosen.datasets, data_root)
+    if request.label_column is not None:
+        catalog = [name for name in chosen.datasets if not Path(name).is_file()]
+        if catalog:
+            raise ValueError(
+                f"--label-column applies to data files only; {catalog[:3]} are catalog datasets "
+                "(they carry their labels)"
+            )
+        chosen = chosen.restrict(protocol_updates={LABEL_COLUMN: request.label_column})
     return chosen
 
 

@@ -51,6 +51,14 @@ def bench(
             help="Protocol parameter key=value (repeatable; replaces the suite's).",
         ),
     ] = None,
+    label_column: Annotated[
+        str | None,
+        typer.Option(
+            "--label-column",
+            help="Label column of your CSV / Parquet datasets (1 anomaly, 0 normal); a protocol "
+            "parameter of the cells (label_column).",
+        ),
+    ] = None,
     out: Annotated[
         Path, typer.Option("--out", help="Output folder (results.sqlite, results.csv, report.md).")
     ] = Path("runs/bench"),
@@ -108,6 +116,7 @@ def bench(
         seeds=seeds,
         labels=split_list(labels),
         protocol_params=parse_params(protocol_param) if protocol_param else None,
+        label_column=label_column,
         out=out,
         jobs=jobs,
         threads=threads,

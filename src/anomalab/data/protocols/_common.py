@@ -16,7 +16,14 @@ def binary_truth(dataset: Dataset) -> np.ndarray:
     """The dataset's 0/1 anomaly labels; a clear error for unlabeled or class-labeled data."""
     y = dataset.y
     if y is None:
-        raise ValueError(f"dataset {dataset.name!r} has no labels; this protocol needs 0/1 labels")
+        hint = (
+            " (name the file's label column: --label-column)"
+            if dataset.info.group == "user"
+            else ""
+        )
+        raise ValueError(
+            f"dataset {dataset.name!r} has no labels; this protocol needs 0/1 labels{hint}"
+        )
     values = np.unique(y)
     if not np.isin(values, (0, 1)).all():
         raise ValueError(
