@@ -10,6 +10,7 @@ benchmark suite asks for it with a ``search`` table in an entrant's params (see
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -135,4 +136,8 @@ class HoldoutSearch(BaseDetector):
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.save(path, overwrite=overwrite)
+        winner = self.best_estimator_
+        if hasattr(self, "feature_names_in_"):  # fitted on a table: the saved winner checks names
+            winner = copy.copy(winner)
+            winner.feature_names_in_ = self.feature_names_in_
+        return winner.save(path, overwrite=overwrite)

@@ -82,3 +82,20 @@ def test_suite_entry_search_wraps_the_detector_and_the_row_records_the_choice(
     assert row["status"] == "ok", row.get("error")
     assert row["params"]["search"] == {"lr": [0.0, 0.01]}
     assert row["params"]["selected"] in ({"lr": 0.0}, {"lr": 0.01})
+
+
+def test_a_search_fitted_on_a_table_saves_a_winner_that_checks_its_columns(
+    cardio, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    names = [f"f{j}" for j in range(cardio.X_train.shape[1])]
+    train = pd.DataFrame(cardio.X_train, columns=names)
+    search = HoldoutSearch(_anorand(), {"lr": [0.01]}, random_state=0).fit(train, cardio.y_train)
+    assert not hasattr(search.best_estimator_, "feature_names_in_")  # it scores arrays inside
+    same = anomalab.load(search.save(tmp_path / "search"))
+    assert list(same.feature_names_in_) == names
+    test = pd.DataFrame(cardio.X_test, columns=names)
+    np.testing.assert_allclose(same.decision_function(test), search.decision_function(test))
+    with pytest.raises(ValueError, match="another order than in fit"):
+        same.decision_function(test[names[::-1]])
