@@ -287,7 +287,7 @@ def check_feature_names(detector: Any, X: Any, *, reset: bool) -> None:
     fitted = getattr(detector, "feature_names_in_", None)
     if fitted is None:
         return
-    who = type(detector).__name__
+    who = detector._name() if hasattr(detector, "_name") else type(detector).__name__
     if names is None:
         warnings.warn(
             f"X has no column names, but {who} was fitted with named columns; its columns are "
@@ -306,6 +306,8 @@ def check_feature_names(detector: Any, X: Any, *, reset: bool) -> None:
             f"X's columns differ from those {who} was fitted with: "
             + column_difference(missing, unexpected)
         )
+    if len(names) != len(fitted):  # the same names, repeated another number of times
+        raise ValueError(f"X has {len(names)} columns; {who} was fitted with {len(fitted)}")
     first = next(i for i, (a, b) in enumerate(zip(names, fitted, strict=True)) if a != b)
     raise ValueError(
         f"X's columns are in another order than in fit (column {first} is {names[first]!r}, "

@@ -113,6 +113,11 @@ def test_a_peer_checks_the_names_too() -> None:
     assert list(peer.feature_names_in_) == ["a", "b", "c"]
     with pytest.raises(ValueError, match="another order than in fit"):
         peer.decision_function(frame[["c", "b", "a"]])
+    with pytest.raises(ValueError, match=r"differ from those IForest was fitted with: missing"):
+        peer.decision_function(frame[["a", "b"]])
+    repeated = make_peer("IForest", random_state=0).fit(frame.set_axis(["a", "a", "b"], axis=1))
+    with pytest.raises(ValueError, match="X has 2 columns; IForest was fitted with 3"):
+        repeated.decision_function(frame[["a", "b"]])
 
 
 def test_select_fits_the_chosen_detector_on_the_named_table() -> None:
