@@ -24,5 +24,5 @@ def anomaly_probability(scores: np.ndarray, train: np.ndarray, method: str) -> n
         mu, sigma = float(train.mean()), float(train.std())
         prob = np.clip(erf((scores - mu) / ((sigma or 1.0) * np.sqrt(2.0))), 0.0, 1.0)
     else:
-        raise ValueError(f"unknown predict_proba method {method!r}: use 'linear' or 'unify'")
+        raise ValueError(f"unknown predict_proba method {method!r}: use one of {METHODS}")
     return np.column_stack([1.0 - prob, prob])
