@@ -171,6 +171,10 @@ def score(
 ) -> None:
     """Score a dataset with a saved model; write one row per sample (score, predicted label).
 
+    A CSV / Parquet table is matched to the columns the model was fitted on by name (any order;
+    each text column encoded with the model's levels, a level absent here as zeros); a column or
+    a level the model never saw is an error.
+
     ``--explain K`` adds, for every row the model flags (label 1), its K largest contributions
     to the score (``explain``: the detector family's method) and the names of those features
     (the CSV header's, else x0, x1, ...)."""
