@@ -244,10 +244,43 @@ TRAINING_BOUNDS = {
 }
 
 
+#: Sizes of a network or of its training: an integer >= 1 (a width 0 would build a layer of no
+#: units, which trains without error into a constant).
+SIZES = (
+    "conv_fc", "est_hidden", "inner_epochs", "intrinsic_dim", "latent_dim", "lr_step", "n_gmm",
+    "n_ref", "rep_dim", "smote_k", "steps_per_epoch", "vae_hidden", "vae_latent",
+)  # fmt: skip
+#: Layer widths given as a list: each an integer >= 1 (``"auto"`` is a detector's own rule).
+SIZE_LISTS = (
+    "ae_hidden", "channels", "conv_channels", "head_dims", "hidden_dims", "nd_hidden",
+    "ns_hidden", "scorer_hidden", "tabular_clf_dims",
+)  # fmt: skip
+
+
+def _is_size(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
+
+
 def check_training(params: dict[str, Any]) -> dict[str, Any]:
     """``params`` unchanged when each shared training parameter it sets is a number in range
     (``epochs`` / ``batch_size`` integers >= 1, ``min_steps`` >= 0, ``lr`` and ``weight_decay``
-    >= 0, as torch's optimizers take them); a one-line ``ValueError`` naming the first that is not."""
+    >= 0, as torch's optimizers take them) and each network size (``SIZES``, ``SIZE_LISTS``) an
+    integer >= 1; a one-line ``ValueError`` naming the first that is not."""
+    for name in SIZES:
+        value = params.get(name)
+        if value is not None and not _is_size(value):
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    for name in SIZE_LISTS:
+        value = params.get(name)
+        if value is None or value == "auto":  # the detector's own rule, where it has one
+            continue
+        widths = list(value) if isinstance(value, Sequence) else [value]
+        if (
+            not isinstance(value, Sequence)
+            or isinstance(value, str)
+            or not all(map(_is_size, widths))
+        ):
+            raise ValueError(f"{name} must be a list of integers >= 1, got {value!r}")
     for name, (least, integral) in TRAINING_BOUNDS.items():
         value = params.get(name)
         if value is None:

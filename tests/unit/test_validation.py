@@ -110,3 +110,32 @@ def test_contamination() -> None:
         check_contamination("auto")
     with pytest.raises(TypeError):
         check_contamination(True)
+
+
+def _size_cases() -> list:
+    """(detector, parameter, bad value) for every network size a registered detector takes."""
+    from anomalab.registry import detector_specs
+    from anomalab.validation import SIZE_LISTS, SIZES
+
+    cases = []
+    for spec in detector_specs():
+        names = spec.cls._get_param_names()
+        cases += [pytest.param(spec, n, 0, id=f"{spec.name}-{n}") for n in SIZES if n in names]
+        cases += [
+            pytest.param(spec, n, bad, id=f"{spec.name}-{n}-{bad}")
+            for n in SIZE_LISTS
+            if n in names
+            for bad in ([0], [2.5], "wide")
+        ]
+    return cases
+
+
+@pytest.mark.parametrize(("spec", "name", "bad"), _size_cases())
+def test_a_network_size_below_one_is_refused_at_fit_naming_it(spec, name, bad) -> None:
+    """A width 0 built a layer of no units that trained, without error, into a constant."""
+    tabular = "tabular" in spec.data_kinds
+    X = np.random.default_rng(0).random((40, 6) if tabular else (40, 1, 28, 28))
+    y = np.r_[np.zeros(35, dtype=int), np.ones(5, dtype=int)]
+    detector = spec.cls(**{name: bad})
+    with pytest.raises(ValueError, match=f"^{name} must be"):
+        detector.fit(X, y if spec.supervision != "unsupervised" else None)
