@@ -18,6 +18,7 @@ import torch
 import anomalab.detectors as builtin
 from anomalab.base import BaseDetector
 from anomalab.ensemble import RankEnsemble
+from anomalab.nn.runtime import MAX_SEED
 from anomalab.params import ParamError, check_params
 from anomalab.peers import PeerAdapter, peer_spec
 from anomalab.registry import detector_specs, get_spec
@@ -274,8 +275,10 @@ def _check_peer_fit(values: dict[str, Any], where: str) -> None:
     ):
         raise ModelFileError(f"{where}: fitted y_fit_ must be {rows} integer labels in -1 / 0 / 1")
     seed = values["seed_"]
-    if not (_is_int(seed) and seed >= 0):
-        raise ModelFileError(f"{where}: fitted seed_ must be a non-negative integer, got {seed!r}")
+    if not (_is_int(seed) and 0 <= seed <= MAX_SEED):
+        raise ModelFileError(
+            f"{where}: fitted seed_ must be a non-negative integer up to 2**32 - 1, got {seed!r}"
+        )
 
 
 def check_weights(tensors: dict[str, torch.Tensor], where: str) -> None:

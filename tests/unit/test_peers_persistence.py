@@ -148,6 +148,7 @@ def test_semi_supervised_peer_keeps_its_labels(tmp_path: Path) -> None:
         (lambda c: c["fitted"].pop("X_fit_"), r"\['X_fit_'\] missing"),
         (lambda c: c["fitted"].update(seed_={"value": -1}), "seed_ must be a non-negative"),
         (lambda c: c["fitted"].update(seed_={"value": 1.5}), "seed_ must be a non-negative"),
+        (lambda c: c["fitted"].update(seed_={"value": 2**40}), r"up to 2\*\*32 - 1"),
         (lambda c: c["params"].update(peer_params={"n_estimators": "many"}), "do not match"),
     ],
 )

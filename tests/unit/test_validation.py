@@ -139,3 +139,26 @@ def test_a_network_size_below_one_is_refused_at_fit_naming_it(spec, name, bad) -
     detector = spec.cls(**{name: bad})
     with pytest.raises(ValueError, match=f"^{name} must be"):
         detector.fit(X, y if spec.supervision != "unsupervised" else None)
+
+
+def test_random_state_takes_sklearns_forms_and_range() -> None:
+    """An int in [0, 2**32 - 1], a numpy Generator or RandomState (one draw, as scikit-learn's
+    estimators draw from it), or None; the same for our detectors and for the peers."""
+    from anomalab import AutoEncoder
+    from anomalab.nn.runtime import resolve_seed
+    from anomalab.peers import make_peer
+
+    assert resolve_seed(np.random.RandomState(0)) == resolve_seed(np.random.RandomState(0))
+    assert resolve_seed(2**32 - 1) == 2**32 - 1
+    X = np.random.default_rng(0).random((60, 4))
+    for make in (
+        lambda r: AutoEncoder(epochs=1, random_state=r),
+        lambda r: make_peer("IForest", random_state=r),
+    ):
+        a = make(np.random.RandomState(3)).fit(X).decision_scores_
+        np.testing.assert_array_equal(a, make(np.random.RandomState(3)).fit(X).decision_scores_)
+        for bad in (-1, 2**32):
+            with pytest.raises(ValueError, match=r"random_state must lie in \[0, 2\*\*32 - 1\]"):
+                make(bad).fit(X)
+        with pytest.raises(TypeError, match="random_state must be an int"):
+            make(1.5).fit(X)

@@ -8,19 +8,27 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
+#: The largest seed: numpy's legacy and scikit-learn's range (peers hand the seed on to them).
+MAX_SEED = 2**32 - 1
 
-def resolve_seed(random_state: int | np.random.Generator | None) -> int:
-    """An integer seed from ``random_state`` (fresh entropy when None)."""
+
+def resolve_seed(random_state: int | np.random.Generator | np.random.RandomState | None) -> int:
+    """An integer seed in [0, ``MAX_SEED``] from ``random_state``: an int, a numpy ``Generator``
+    or ``RandomState`` (one draw from it, as scikit-learn's estimators draw), or None (fresh
+    entropy)."""
     if random_state is None:
         return int(np.random.SeedSequence().generate_state(1)[0])
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(0, 2**31 - 1))
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, 2**31 - 1))
     if isinstance(random_state, bool) or not isinstance(random_state, int | np.integer):
         raise TypeError(
-            f"random_state must be an int, a numpy Generator or None, got {random_state!r}"
+            "random_state must be an int, a numpy Generator or RandomState, or None, got "
+            f"{random_state!r}"
         )
-    if random_state < 0:
-        raise ValueError(f"random_state must be non-negative, got {random_state}")
+    if not 0 <= random_state <= MAX_SEED:
+        raise ValueError(f"random_state must lie in [0, 2**32 - 1], got {random_state}")
     return int(random_state)
 
 
