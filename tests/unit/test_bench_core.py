@@ -65,7 +65,7 @@ def test_suites() -> None:
     assert dict((d[0], d[1]) for d in smoke.detectors)["AutoEncoder"]  # fast params
     with pytest.raises(ValueError, match="unknown suite"):
         load_suite("nope")
-    with pytest.raises(KeyError, match="unknown detector"):
+    with pytest.raises(ValueError, match="unknown detector 'Nope'; known: .*IForest"):
         suite_from_dict(
             "x", {"protocol": "unsupervised", "datasets": ["WBC"], "detectors": ["Nope"]}
         )

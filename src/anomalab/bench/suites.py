@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from anomalab.bench.cells import COMPOSITES, Cell, expand_grid
+from anomalab.entrants import check_entrant_name
 from anomalab.peers import PEERS
 from anomalab.presets import check_preset
-from anomalab.registry import detector_specs, get_spec
+from anomalab.registry import detector_specs
 
 #: Which supervision kinds can run under which protocol.
 COMPATIBLE: dict[str, tuple[str, ...]] = {
@@ -226,8 +227,8 @@ def _expand_entries(entries: list[Any], protocol: str, data_kind: str) -> list[t
             raise ValueError(
                 f"suite detector entry must be a name or a table with 'name': {entry!r}"
             )
-        if name not in PEERS and name not in COMPOSITES:
-            name = get_spec(name).name  # validates and normalises the name
+        if name not in COMPOSITES:
+            name = check_entrant_name(name)  # validates (naming the peers too) and normalises
         out.append((name, params, label))
     return out
 
