@@ -23,14 +23,6 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 DASK = Path(sys.executable).parent / "dask"
 
 
-def _cells_run_here() -> int:
-    """Cells run in this process: each loads its dataset through the cells' cache once."""
-    from anomalab.bench.cells import _dataset
-
-    info = _dataset.cache_info()
-    return info.hits + info.misses
-
-
 @pytest.fixture
 def cluster(tmp_path, data_root):
     """A scheduler and two single-threaded workers as separate processes on 127.0.0.1."""
@@ -67,11 +59,18 @@ def cluster(tmp_path, data_root):
             proc.wait()
 
 
-def test_smoke_suite_through_dask_scheduler(cluster, tmp_path, data_root) -> None:
+def test_smoke_suite_through_dask_scheduler(cluster, tmp_path, data_root, monkeypatch) -> None:
+    import anomalab.bench.cells as cells_module
+    import anomalab.bench.runner as runner_module
+
     address, client = cluster
     assert address.startswith("tcp://127.0.0.1:")
     cells = load_suite("smoke", data_root).cells()
-    local_before = _cells_run_here()
+    run_here = []  # cells run in this (client) process, by either entry point
+    real = cells_module.run_cell
+    counted = lambda *a, **k: run_here.append(1) or real(*a, **k)  # noqa: E731
+    monkeypatch.setattr(cells_module, "run_cell", counted)
+    monkeypatch.setattr(runner_module, "run_cell", counted)
     result = CliRunner().invoke(
         app, ["bench", "--suite", "smoke", "--scheduler", address, "--out", str(tmp_path / "out")]
     )
@@ -90,7 +89,7 @@ def test_smoke_suite_through_dask_scheduler(cluster, tmp_path, data_root) -> Non
     per_worker = client.run(cells_run_on_worker)
     assert len(per_worker) == 2 and sum(per_worker.values()) == len(cells)
     assert all(n > 0 for n in per_worker.values()), per_worker
-    assert _cells_run_here() == local_before
+    assert run_here == []
     assert (tmp_path / "out" / "report.html").is_file()
     run = json.loads((tmp_path / "out" / "run.json").read_text())["runs"][-1]
     assert run["execution"] == f"scheduler {address}"
