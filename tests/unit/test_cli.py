@@ -174,7 +174,8 @@ def test_bench_prints_leaderboard_writes_results_and_resumes(tmp_path) -> None:
     assert "8 already stored" in again.output
     runs = json.loads((out / "run.json").read_text())["runs"]
     assert len(runs) == 2 and runs[0]["command"].startswith("anomalab ")
-    assert {"versions", "cpu_count", "platform"} <= set(runs[1])
+    assert {"versions", "cpu_count", "platform", "cpu_capability", "git_dirty"} <= set(runs[1])
+    assert runs[1]["processor"]  # the CPU model: float results can differ between CPUs
     rewritten = invoke("report", "--out", str(out))
     assert rewritten.exit_code == 0 and "report.html" in rewritten.output
 

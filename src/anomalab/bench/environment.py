@@ -40,19 +40,40 @@ def _version(name: str) -> str | None:
         return None
 
 
-def _git_commit() -> str | None:
+def _git(*args: str) -> str | None:
+    """``git args`` in the package's checkout (None outside one, e.g. an installed wheel)."""
     here = Path(__file__).resolve().parent
     try:
         out = subprocess.run(
-            ["git", "-C", str(here), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
+            ["git", "-C", str(here), *args], capture_output=True, text=True, timeout=5, check=False
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None
+    return out.stdout if out.returncode == 0 else None
+
+
+def _git_commit() -> str | None:
+    out = _git("rev-parse", "--short", "HEAD")
+    return None if out is None else out.strip() or None
+
+
+def _git_dirty() -> bool | None:
+    """Whether the package's source differs from the commit (cells run with uncommitted code)."""
+    top = _git("rev-parse", "--show-toplevel")
+    out = None if top is None else _git("-C", top.strip(), "status", "--porcelain", "--", "src")
+    return None if out is None else bool(out.strip())
+
+
+def _cpu_model() -> str | None:
+    """The CPU's model name (/proc/cpuinfo on Linux): float results of a chaotic training can
+    differ in the last bits between CPUs, whose kernels differ."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
 
 
 def _memory_gib() -> float | None:
@@ -71,10 +92,12 @@ def environment(**execution: Any) -> dict[str, Any]:
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **execution,
         "git_commit": _git_commit(),
+        "git_dirty": _git_dirty(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "machine": platform.machine(),
-        "processor": platform.processor() or None,
+        "processor": _cpu_model(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "cpu_count": os.cpu_count(),
         "memory_gib": _memory_gib(),
         "torch_threads": torch.get_num_threads(),

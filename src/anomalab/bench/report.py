@@ -184,7 +184,7 @@ def _environment_section(results: pd.DataFrame, out_dir: Path | None) -> Section
                     "started (UTC)": r.get("started_at"),
                     "command": r.get("command"),
                     "execution": r.get("execution"),
-                    "git": r.get("git_commit"),
+                    "git": _commit(r),
                 }
                 for r in runs
             ]
@@ -198,6 +198,7 @@ def _environment_section(results: pd.DataFrame, out_dir: Path | None) -> Section
                 "platform",
                 "machine",
                 "processor",
+                "cpu_capability",
                 "cpu_count",
                 "memory_gib",
                 "python",
@@ -283,3 +284,9 @@ def write_report(
     page = out_dir / "report.html"
     atomic.write_text(page, to_html(title, sections))
     return md
+
+
+def _commit(run: dict[str, Any]) -> str | None:
+    """A run's git commit, flagged when its source had uncommitted changes."""
+    commit = run.get("git_commit")
+    return f"{commit} (uncommitted changes in src)" if commit and run.get("git_dirty") else commit
