@@ -29,9 +29,9 @@ CPU = "NovNorm (cpu)"
 
 
 def test_novnorm_renders_from_the_shipped_archive_as_committed(tmp_path, monkeypatch) -> None:
-    """The package ships the checkout's archive (MNIST's cpu-preset cells so far, run by suite
-    novnorm-images-dev under the same keys); every part restores what it has and says how much,
-    and the report is docs/results/novnorm.md (and .html) byte for byte."""
+    """The package ships the checkout's archive (the cpu preset's MNIST and Fashion-MNIST cells
+    so far); every part restores what it has and says how much, and the report is
+    docs/results/novnorm.md (and .html) byte for byte."""
     assert packaged("novnorm").is_file()
     assert packaged_files("novnorm") == archive_files(RESULTS / "cells" / "novnorm") != {}
     monkeypatch.chdir(tmp_path)
@@ -40,13 +40,13 @@ def test_novnorm_renders_from_the_shipped_archive_as_committed(tmp_path, monkeyp
     for name in BESIDE:
         shutil.copy(RESULTS / name, out / name)
     result = reproduce(ReproduceRequest("novnorm", out=out, from_archive=True))
-    assert result.cells["images"] == 20 and result.cells["multiclass"] == 0
+    assert result.cells["images"] == 60 and result.cells["multiclass"] == 0
     assert result.missing_figures == []
     assert result.report.read_bytes() == (RESULTS / "novnorm.md").read_bytes()
     assert result.html.read_bytes() == (RESULTS / "novnorm.html").read_bytes()
     text = result.report.read_text()
     assert "git show d735550:docs/results/novnorm.md" in text
-    assert "- `images` (store `novnorm-images`): **PARTIAL**, 20 of 90 cells." in text
+    assert "- `images` (store `novnorm-images`): **PARTIAL**, 60 of 90 cells." in text
     assert "- `multiclass` (store `novnorm-multiclass`): **not run** (0 of 9 cells)." in text
 
 
