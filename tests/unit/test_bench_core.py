@@ -122,3 +122,21 @@ def test_labels_holding_commas_survive_the_comma_separated_list() -> None:
     assert kept.labels == ["IForest (raw pixels)", "Conv AE (NovNorm's AE-only rung, cpu)"]
     with pytest.raises(ValueError, match="no entrant labelled"):
         suite.restrict(labels=split_list("Conv AE (NovNorm's AE-only rung, gpu)"))
+
+
+def test_a_cell_run_on_several_torch_threads_records_how_many() -> None:
+    """A row's versions name the torch threads when not 1 (PLAD's image training ends elsewhere on
+    two threads than on one); a one-thread row reads as rows always did."""
+    import torch
+
+    from anomalab.bench.cells import run_cell
+
+    cell = Cell("AutoEncoder", "WBC", "unsupervised", 0, dict(FAST_AE))
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert "torch_threads" not in run_cell(cell)["versions"]
+        torch.set_num_threads(2)
+        assert run_cell(cell)["versions"]["torch_threads"] == 2
+    finally:
+        torch.set_num_threads(before)

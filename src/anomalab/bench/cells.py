@@ -18,10 +18,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from importlib import metadata
 from typing import Any
 
+import torch
+
 from anomalab.base import BaseDetector
+from anomalab.bench.environment import package_version
 from anomalab.ensemble import RankEnsemble
 from anomalab.entrants import build_detector
 from anomalab.metrics import evaluate
@@ -267,16 +269,9 @@ def library_versions(detector: str) -> dict[str, str]:
         names.append(PEERS[detector].library)
     if detector in COMPOSITES:
         names.append("pyod")
-    versions = {"anomalab": _version("anomalab"), "python": platform.python_version()}
-    versions.update({n: _version(n) for n in names})
-    return versions
-
-
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
+    versions = {"anomalab": package_version("anomalab"), "python": platform.python_version()}
+    versions.update({n: package_version(n) for n in names})
+    return {k: v or "not installed" for k, v in versions.items()}
 
 
 #: A cell's protocol parameter that the data layer takes instead of the protocol: the label
@@ -337,7 +332,8 @@ def run_cell(
     ``tracking`` (``{"uri": ..., "experiment": ...}``) logs the cell to MLflow as well.
     ``device`` runs the entrant there (:func:`make_entrant`); a model that ran on another device
     than the CPU records it in the row's ``versions`` (``"device"``), so the rows of CPU runs,
-    before and after the option existed, read alike.
+    before and after the option existed, read alike; so does a cell run on more than one torch
+    thread (``"torch_threads"``).
     """
     row = _row(cell)
     detector = None
@@ -357,6 +353,9 @@ def run_cell(
             used = device_used(detector)
             if used is not None and used != "cpu":
                 row["versions"] = {**row["versions"], "device": used}
+            threads = torch.get_num_threads()  # a chaotic training's result can depend on it
+            if threads != 1:
+                row["versions"] = {**row["versions"], "torch_threads": threads}
             if hasattr(detector, "best_params_"):  # HoldoutSearch: what the hold-out chose
                 row["params"] = {**row["params"], "selected": detector.best_params_}
             if hasattr(detector, "selection_"):  # Select: the detector(s) it chose, and why

@@ -33,7 +33,8 @@ PACKAGES = (
 )
 
 
-def _version(name: str) -> str | None:
+def package_version(name: str) -> str | None:
+    """The installed version of the distribution ``name`` (None if it is not installed)."""
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -87,7 +88,7 @@ def environment(**execution: Any) -> dict[str, Any]:
     """A snapshot of where and how a run executes; ``execution`` adds e.g. command, jobs, seeds."""
     import torch
 
-    versions = {name: v for name in PACKAGES if (v := _version(name)) is not None}
+    versions = {name: v for name in PACKAGES if (v := package_version(name)) is not None}
     return {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **execution,
