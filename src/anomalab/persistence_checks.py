@@ -150,6 +150,8 @@ def fitted_values(
     _check_shapes(detector, values, where)
     if isinstance(detector, PeerAdapter):
         _check_peer_fit(values, where)
+    if "feature_names_in_" in values:  # scikit-learn's form: an object array
+        values["feature_names_in_"] = np.asarray(values["feature_names_in_"], dtype=object)
     if "effective_params_" in values:
         values["effective_params_"] = checked_params(
             type(detector), values["effective_params_"], f"{where}: fitted effective_params_"
@@ -226,12 +228,8 @@ def _check_shapes(detector: Any, values: dict[str, Any], where: str) -> None:
     if labels.dtype.kind not in "iu" or not np.isin(labels, (0, 1)).all():
         raise ModelFileError(f"{where}: fitted labels_ must be integers 0 / 1")
     names = values.get("feature_names_in_")
-    if names is not None:
-        if len(names) != values["n_features_in_"]:
-            raise ModelFileError(
-                f"{where}: fitted feature_names_in_ must name n_features_in_ columns"
-            )
-        values["feature_names_in_"] = np.asarray(names, dtype=object)
+    if names is not None and len(names) != values["n_features_in_"]:
+        raise ModelFileError(f"{where}: fitted feature_names_in_ must name n_features_in_ columns")
     median = values.get("feature_median_")
     if median is not None and not (
         isinstance(median, np.ndarray)

@@ -274,11 +274,10 @@ def check_training(params: dict[str, Any]) -> dict[str, Any]:
         value = params.get(name)
         if value is None or value == "auto":  # the detector's own rule, where it has one
             continue
-        widths = list(value) if isinstance(value, Sequence) else [value]
         if (
-            not isinstance(value, Sequence)
-            or isinstance(value, str)
-            or not all(map(_is_size, widths))
+            isinstance(value, str)
+            or not isinstance(value, Sequence)
+            or not all(map(_is_size, value))
         ):
             raise ValueError(f"{name} must be a list of integers >= 1, got {value!r}")
     for name, (least, integral) in TRAINING_BOUNDS.items():
