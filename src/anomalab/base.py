@@ -18,7 +18,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from anomalab.explain import Explainable, TorchExplainable, feature_median
+from anomalab.explain import REFERENCES, Explainable, TorchExplainable, fit_references
 from anomalab.health import check_scores, check_training_scores
 from anomalab.nn.runtime import resolve_device, resolve_seed, seeded
 from anomalab.nn.training import predict_in_chunks, validation_split
@@ -116,8 +116,8 @@ class BaseDetector(Explainable, BaseEstimator):
             self._validation = None
         scores = self._training_scores(X).astype(np.float64, copy=False)
         check_training_scores(scores, X, self._name())
-        if X.ndim == 2:  # the reference row of ``explain`` (tabular data)
-            self.feature_median_ = feature_median(X)
+        if X.ndim == 2:  # the references of ``explain`` (tabular data)
+            vars(self).update(fit_references(X))
         self.decision_scores_ = scores
         self._set_threshold()
         return self
@@ -293,7 +293,7 @@ class BaseDetector(Explainable, BaseEstimator):
 
     def _persisted_attributes(self) -> Sequence[str]:
         base = ("n_features_in_", "input_shape_", "decision_scores_", "threshold_", "labels_")
-        fitted = ("feature_names_in_", "effective_params_", "feature_median_", *self.fitted_state)
+        fitted = ("feature_names_in_", "effective_params_", *REFERENCES, *self.fitted_state)
         return (*base, *fitted)
 
     def _restore(self, tensors: dict[str, torch.Tensor]) -> None:

@@ -230,15 +230,20 @@ def _check_shapes(detector: Any, values: dict[str, Any], where: str) -> None:
     names = values.get("feature_names_in_")
     if names is not None and len(names) != values["n_features_in_"]:
         raise ModelFileError(f"{where}: fitted feature_names_in_ must name n_features_in_ columns")
-    median = values.get("feature_median_")
-    if median is not None and not (
-        isinstance(median, np.ndarray)
-        and median.dtype.kind == "f"
-        and median.shape == (values["n_features_in_"],)
+    d = values["n_features_in_"]
+    for name, ndim, what in (
+        ("feature_median_", 1, "n_features_in_ values"),
+        ("feature_quantiles_", 2, "rows of n_features_in_ values"),
     ):
-        raise ModelFileError(
-            f"{where}: fitted feature_median_ must be a float array of n_features_in_ values"
-        )
+        array = values.get(name)
+        if array is not None and not (
+            isinstance(array, np.ndarray)
+            and array.dtype.kind == "f"
+            and array.ndim == ndim
+            and array.shape[-1] == d
+            and array.size > 0
+        ):
+            raise ModelFileError(f"{where}: fitted {name} must be a float array of {what}")
     if "mean_" in values or "scale_" in values:
         expected = (shape[0],)
         for name in ("mean_", "scale_"):
