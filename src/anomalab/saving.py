@@ -23,7 +23,9 @@ from anomalab._version import __version__
 from anomalab.registry import name_of
 
 FORMAT = "anomalab-detector"
-FORMAT_VERSION = 2  # 2: presets (``preset``, ``budget``) and the fitted ``effective_params_``
+#: 2: presets (``preset``, ``budget``) and the fitted ``effective_params_``; 3: the fitted
+#: ``feature_names_in_`` and ``feature_quantiles_`` (an older anomalab would refuse them).
+FORMAT_VERSION = 3
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
 

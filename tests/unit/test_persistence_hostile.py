@@ -22,6 +22,7 @@ import anomalab
 from anomalab import AutoEncoder
 from anomalab.cli import app
 from anomalab.persistence import ModelFileError
+from anomalab.saving import FORMAT_VERSION
 
 AE_PARAMS = set(AutoEncoder._get_param_names())
 
@@ -221,7 +222,10 @@ NOT_INT = JSON.filter(lambda v: not (isinstance(v, int) and not isinstance(v, bo
 NOT_STR_NUM = JSON.filter(lambda v: not isinstance(v, str))
 MALFORMED = st.one_of(
     st.tuples(st.just("format"), JSON.filter(lambda v: v != "anomalab-detector")),
-    st.tuples(st.just("format_version"), NOT_INT | st.integers(max_value=0) | st.integers(3)),
+    st.tuples(
+        st.just("format_version"),
+        NOT_INT | st.integers(max_value=0) | st.integers(FORMAT_VERSION + 1),
+    ),
     st.tuples(st.just("versions"), JSON.filter(lambda v: not isinstance(v, dict))),
     st.tuples(st.just("params"), JSON.filter(lambda v: not isinstance(v, dict))),
     st.tuples(st.just("fitted"), JSON.filter(lambda v: not isinstance(v, dict))),
