@@ -41,6 +41,7 @@ def test_novnorm_renders_from_the_shipped_archive_as_committed(tmp_path, monkeyp
         shutil.copy(RESULTS / name, out / name)
     result = reproduce(ReproduceRequest("novnorm", out=out, from_archive=True))
     assert result.cells["images"] == 60 and result.cells["multiclass"] == 0
+    assert result.cells["options"] == 60
     assert result.missing_figures == []
     assert result.report.read_bytes() == (RESULTS / "novnorm.md").read_bytes()
     assert result.html.read_bytes() == (RESULTS / "novnorm.html").read_bytes()
@@ -48,6 +49,7 @@ def test_novnorm_renders_from_the_shipped_archive_as_committed(tmp_path, monkeyp
     assert "git show d735550:docs/results/novnorm.md" in text
     assert "- `images` (store `novnorm-images`): **PARTIAL**, 60 of 90 cells." in text
     assert "- `multiclass` (store `novnorm-multiclass`): **not run** (0 of 9 cells)." in text
+    assert "- `options` (store `novnorm-options`): all 60 declared cells stored and finished." in text
 
 
 def _rows(part: str, label: str, value, datasets=None, classes=range(10), seeds=(0, 1)) -> list:
