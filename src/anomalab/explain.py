@@ -57,21 +57,25 @@ REFERENCE_LEVELS = 16
 CHUNK_VALUES = 2**20
 
 
+def _by_column_blocks(
+    statistic: Callable[[np.ndarray], np.ndarray], X: np.ndarray, block: int
+) -> np.ndarray:
+    """``statistic`` (over the rows) of ``X``, ``block`` columns at a time (the extra memory is
+    one block's copy), float64, the columns on the last axis."""
+    parts = [statistic(X[:, j : j + block]) for j in range(0, X.shape[1], block)]
+    return np.concatenate(parts, axis=-1).astype(np.float64)
+
+
 def feature_median(X: np.ndarray, block: int = 64) -> np.ndarray:
-    """The reference row b: the per-feature median of the (validated) training rows, float64;
-    computed ``block`` columns at a time (the extra memory is one block's copy)."""
-    d = X.shape[1]
-    parts = [np.median(X[:, j : j + block], axis=0) for j in range(0, d, block)]
-    return np.concatenate(parts).astype(np.float64)
+    """The reference row b: the per-feature median of the (validated) training rows, float64."""
+    return _by_column_blocks(lambda part: np.median(part, axis=0), X, block)
 
 
 def feature_quantiles(X: np.ndarray, levels: int = REFERENCE_LEVELS, block: int = 64) -> np.ndarray:
     """The occlusion references: each feature's training quantiles at the ``levels`` levels
-    (k + 1/2) / K, float64 (K, n_features); computed ``block`` columns at a time."""
+    (k + 1/2) / K, float64 (K, n_features)."""
     q = (np.arange(levels) + 0.5) / levels
-    d = X.shape[1]
-    parts = [np.quantile(X[:, j : j + block], q, axis=0) for j in range(0, d, block)]
-    return np.concatenate(parts, axis=1).astype(np.float64)
+    return _by_column_blocks(lambda part: np.quantile(part, q, axis=0), X, block)
 
 
 #: The fitted attributes that ``explain`` compares rows with (saved with the model).
@@ -90,7 +94,7 @@ def occlusion(
     (shape (K, d), or one row (d,)), vectorised over the features and streamed over chunks of
     rows (each chunk scores rows x d copies per reference, and the rows themselves)."""
     n, d = X.shape
-    references = np.atleast_2d(references)
+    references = np.atleast_2d(references).astype(X.dtype)  # cast once, not per chunk
     rows = max(1, CHUNK_VALUES // (d * (d + 1)))
     out = np.empty((n, d), dtype=np.float64)
     diagonal = np.arange(d)
@@ -100,7 +104,7 @@ def occlusion(
         occluded = np.repeat(chunk[:, None, :], d, axis=1)  # (r, d, d): copy j has x_j := r_kj
         mean = np.zeros((r, d), dtype=np.float64)
         for reference in references:
-            occluded[:, diagonal, diagonal] = reference.astype(chunk.dtype)
+            occluded[:, diagonal, diagonal] = reference
             mean += np.asarray(score(occluded.reshape(r * d, d)), dtype=np.float64).reshape(r, d)
         mean /= len(references)
         out[start : start + r] = np.asarray(score(chunk), dtype=np.float64)[:, None] - mean
