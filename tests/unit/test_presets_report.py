@@ -236,7 +236,8 @@ def test_the_plad_why_line_is_computed_and_claims_a_limit_only_when_no_rung_reac
     """The plain 'why PLAD stays below' paragraph: its numbers come from the probe rows, the rungs
     and the baselines; the limiting sentence appears only when every rung is below the best
     baseline."""
-    from anomalab.bench.presets_report.images import BASELINES, plad_why
+    from anomalab.bench.presets_report.image_section import plad_why
+    from anomalab.bench.presets_report.images import BASELINES
 
     probe = {
         "rung": "paper", "epochs_run": 20, "train_separation_auc": 0.99,
@@ -263,7 +264,7 @@ def test_the_plad_why_line_is_computed_and_claims_a_limit_only_when_no_rung_reac
 
 
 def test_the_image_budget_line_flags_a_cell_over_three_minutes() -> None:
-    from anomalab.bench.presets_report.images import budget_lines
+    from anomalab.bench.presets_report.image_section import budget_lines
 
     def cell(key: str, label: str, dataset: str, fit: float) -> dict:
         return {"cell_key": key, "detector": label, "dataset": dataset, "status": "ok",
@@ -281,3 +282,44 @@ def test_the_image_budget_line_flags_a_cell_over_three_minutes() -> None:
     assert "- PLAD: paper with one epoch (cpu), mnist-images: slowest of 1 cells 15 s, median " \
         "15 s: within the 180 s budget." in lines  # fmt: skip
     assert not any("cifar10" in line for line in lines)  # the budget is MNIST's and F-MNIST's
+
+
+def test_the_novnorm_why_line_claims_a_limit_only_when_the_host_is_the_gap() -> None:
+    """The plain 'why NovNorm stays below' paragraph: NovNorm against its host alone and the best
+    baseline on every dataset; the limiting sentence only where NovNorm's gain over its host is
+    smaller than the host's gap wherever it is below, and the wider host is still below
+    somewhere; nothing until every entrant has all 20 cells on every dataset."""
+    from anomalab.bench.presets_report.image_section import novnorm_why
+    from anomalab.bench.presets_report.images import (
+        BASELINES,
+        FIRST_ROUND,
+        HOST_ROUND,
+        IMAGE_DATASETS,
+        OURS,
+    )
+
+    def rows(label: str, auc: float, dataset: str, n: int = 20) -> list[dict]:
+        return [
+            {"cell_key": f"{label}{dataset}{i}", "detector": label, "dataset": dataset,
+             "seed": i % 2, "auc_roc": auc, "status": "ok"}
+            for i in range(n)
+        ]  # fmt: skip
+
+    def frame(ours: float, wide: float, n: int = 20) -> pd.DataFrame:
+        cells = []
+        for dataset in IMAGE_DATASETS:
+            label = OURS[FIRST_ROUND] if dataset == "mnist-images" else FIRST_ROUND
+            cells += rows(label, ours, dataset, n) + rows(HOST_ROUND[dataset], wide, dataset)
+            cells += [r for b, auc in zip(BASELINES, (0.80, 0.90, 0.85), strict=True)
+                      for r in rows(b, auc, dataset)]  # fmt: skip
+        return pd.DataFrame(cells)
+
+    [limited] = novnorm_why([frame(0.87, 0.89)])  # host (the conv AE) 85.0, best baseline 90.0
+    assert "It adds +2.0 (mnist-images), +2.0 (fashion-mnist), +2.0 (cifar10) points" in limited
+    assert "the host alone is 5.0 (mnist-images), 5.0 (fashion-mnist), 5.0 (cifar10)" in limited
+    assert "-1.0 (mnist-images)" in limited
+    assert limited.endswith("we found no setting that changes that.")
+    [open_question] = novnorm_why([frame(0.87, 0.91)])  # the wider host reaches it everywhere
+    assert "what limits NovNorm" not in open_question
+    assert novnorm_why([frame(0.91, 0.91)]) == []  # at least as good everywhere: nothing to say
+    assert novnorm_why([frame(0.87, 0.89, n=19)]) == []  # a cell missing: not concluded

@@ -49,7 +49,9 @@ def test_novnorm_renders_from_the_shipped_archive_as_committed(tmp_path, monkeyp
     assert "git show d735550:docs/results/novnorm.md" in text
     assert "- `images` (store `novnorm-images`): **PARTIAL**, 60 of 90 cells." in text
     assert "- `multiclass` (store `novnorm-multiclass`): **not run** (0 of 9 cells)." in text
-    assert "- `options` (store `novnorm-options`): all 60 declared cells stored and finished." in text
+    assert (
+        "- `options` (store `novnorm-options`): all 60 declared cells stored and finished." in text
+    )
 
 
 def _rows(part: str, label: str, value, datasets=None, classes=range(10), seeds=(0, 1)) -> list:

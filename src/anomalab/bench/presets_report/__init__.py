@@ -24,7 +24,7 @@ from anomalab.bench.presets_report.confirmation import (
     recheck_section,
 )
 from anomalab.bench.presets_report.development import dev_section, reversal_section
-from anomalab.bench.presets_report.images import images_section
+from anomalab.bench.presets_report.image_section import images_section
 from anomalab.bench.presets_report.probes import run_probes
 from anomalab.bench.presets_report.round2 import round2_section
 
