@@ -102,9 +102,10 @@ def novnorm_why(frames: list[pd.DataFrame]) -> list[str]:
     host_gap = [r[3] - r[2] for r in rows]
     wide_below = [r[0] for r in rows if r[4] < r[3]]
     text = (
-        f"Why NovNorm stays below on images (the check lines above): NovNorm scores an image by "
-        f"its host autoencoder's reconstruction error under its normalization, so what it can add "
-        f"is measured against that host run alone (the conv AE, itself one of the baselines). It "
+        f"Why NovNorm stays below on images (the check lines above): NovNorm's score combines its "
+        f"host autoencoder's reconstruction error with a small novelty-scoring network on the "
+        f"host's code (Eq. 7), trained under its normalization, so what it adds is measured "
+        f"against that host run alone (the conv AE, itself one of the baselines). It "
         f"adds {each([f'{a:+.1f}' for a in added])} points to the host; the host alone is "
         f"{each([f'{g:.1f}' for g in host_gap])} points below the best baseline. With the host "
         f"twice as wide (the second round) NovNorm is "
