@@ -486,7 +486,7 @@ def test_coverage_flags_a_part_without_all_its_declared_cells(tmp_path) -> None:
     ctx = Context(spec, {"robust": rows}, tmp_path)
     cov = coverage(ctx, "robust")
     assert (cov.declared, cov.finished, cov.complete) == (54, 1, False)
-    gap = "SGAE / market / test_size 0.2, val_size 0.2, anomaly_rate 0.02 (seeds 1, 2)"
+    gap = "SGAE / market / test_size 0.2, val_size 0.2, anomaly_rate 0.02 (seeds 1, 2 not run)"
     assert gap in cov.missing and len(cov.missing) == 18  # 3 entrants x 6 rates
     out = Section("T")
     partial(ctx, out, "robust")
@@ -494,6 +494,46 @@ def test_coverage_flags_a_part_without_all_its_declared_cells(tmp_path) -> None:
     assert out.blocks[0][1].startswith("**PARTIAL**: 1 of the 54 declared cells of part `robust`")
     assert "- `robust` (store `sgae-robustness`): **PARTIAL**, 1 of 54 cells." in out.blocks[1][1]
     assert "- `paper` (store `sgae-paper`): not rendered here (--parts)." in out.blocks[1][1]
+
+
+def test_coverage_says_which_missing_cells_failed_and_which_were_not_run(tmp_path) -> None:
+    """A stored failure is named as failed, not as a cell still to run, and is counted on the
+    part's line; an entrant failed on every dataset is one line, as one never run is."""
+    from anomalab.reproductions.coverage import coverage, parts_run
+    from anomalab.reproductions.parts import declared_cells
+
+    spec = load_paper("devnet")
+    cells = declared_cells(spec.parts["peers"], ["cardio", "wine"])
+    prenet = [c for c in cells if c.name == "DeepOD-PReNet"]
+    assert prenet and len(prenet) < len(cells)
+    stored = [
+        (c, "failed" if c in prenet else "ok")
+        for c in cells
+        if not (c.name != "DeepOD-PReNet" and c.dataset == "wine" and c.seed in (1, 2))
+    ]
+    stored = [
+        s for s in stored if not (s[0] in prenet and (s[0].dataset, s[0].seed) == ("wine", 0))
+    ]
+    rows = _cells([(c.name, c.dataset, c.seed, 0.9, 0.5, st) for c, st in stored]).assign(
+        cell_key=[c.key for c, _ in stored]
+    )
+    ctx = Context(spec, {"peers": rows}, tmp_path)
+    cov = coverage(ctx, "peers")
+    assert cov.failed == len(prenet) - 1 and cov.finished == len(cells) - len(prenet) - 2
+    assert "DeepOD-PReNet / cardio (seeds 0, 1, 2, 3, 4 failed)" in cov.missing
+    assert "DeepOD-PReNet / wine (seeds 1, 2, 3, 4 failed; seeds 0 not run)" in cov.missing
+    assert any(line.endswith("/ wine (seeds 1, 2 not run)") for line in cov.missing)
+    every = [
+        (c.name, c.dataset, c.seed, 0.9, 0.5, "failed" if c in prenet else "ok") for c in cells
+    ]
+    all_failed = _cells(every).assign(cell_key=[c.key for c in cells])
+    assert coverage(Context(spec, {"peers": all_failed}, tmp_path), "peers").missing == [
+        "DeepOD-PReNet / all 2 datasets (failed)"
+    ]
+    out = Section("T")
+    parts_run(ctx, out)
+    counts = f"{cov.finished} of {cov.declared} cells ({cov.failed} failed)."
+    assert f"- `peers` (store `adbench-semi-peers`): **PARTIAL**, {counts}" in out.blocks[0][1]
 
 
 def test_an_array_of_protocol_settings_needs_an_inline_grid() -> None:
@@ -672,6 +712,6 @@ def test_coverage_of_a_dataset_group_counts_the_groups_datasets(tmp_path) -> Non
     assert (cov.declared, cov.finished) == (120, 27)
     setting = "ratio 0.05, test_size 0.3, scale minmax, max_rows 10000"
     assert f"IForest / all 2 datasets / {setting} (not run)" in cov.missing
-    assert f"DevNet / wine / {setting} (seeds 4)" in cov.missing
+    assert f"DevNet / wine / {setting} (seeds 4 not run)" in cov.missing
     assert len(cov.missing) == 3 * 3 + 3  # three entrants, and DevNet on wine, per ratio
     assert coverage(ctx, "peers").declared == 2 * 2 * 5

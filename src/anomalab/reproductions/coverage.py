@@ -19,11 +19,13 @@ from anomalab.reproductions.parts import dataset_groups, declared_cells
 @dataclass(frozen=True)
 class Coverage:
     """A part's declared cells against its finished ones; ``missing``: one line per entrant and
-    dataset (and protocol setting) with missing seeds."""
+    dataset (and protocol setting) with missing seeds, saying which of them failed and which
+    were not run; ``failed``: how many declared cells are stored as failed."""
 
     declared: int
     finished: int
     missing: list[str]
+    failed: int = 0
 
     @property
     def complete(self) -> bool:
@@ -46,16 +48,26 @@ def _setting(params: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in params.items())
 
 
+def _seeds(seeds: list[tuple[int, str]]) -> str:
+    """``seeds 0, 1 failed; seeds 2 not run``: a dataset's missing seeds by state."""
+    by_state: dict[str, list[str]] = {}
+    for seed, state in seeds:
+        by_state.setdefault(state, []).append(str(seed))
+    return "; ".join(f"seeds {', '.join(s)} {state}" for state, s in sorted(by_state.items()))
+
+
 def coverage(ctx: Context, part: str) -> Coverage | None:
     """The part's coverage, or None when its declared cells cannot be listed. An entrant
-    missing on every one of several datasets (at a protocol setting) is one line."""
+    missing on every one of several datasets (at a protocol setting) for one reason (not run,
+    or failed) is one line."""
     cells = declared(ctx, part)
     if cells is None:
         return None
     rows = ctx.frame(part)
     done = set() if rows is None else set(rows.loc[rows["status"] == "ok", "cell_key"])
+    failed = set() if rows is None else set(rows.loc[rows["status"] != "ok", "cell_key"])
     grid = len({json.dumps(c.protocol_params, sort_keys=True) for c in cells}) > 1
-    gaps: dict[tuple, dict[str, list[int]]] = {}
+    gaps: dict[tuple, dict[str, list[tuple[int, str]]]] = {}
     datasets: dict[tuple, set[str]] = {}
     declared_seeds: dict[tuple, int] = {}
     for cell in cells:
@@ -63,18 +75,22 @@ def coverage(ctx: Context, part: str) -> Coverage | None:
         datasets.setdefault(entrant, set()).add(cell.dataset)
         declared_seeds[entrant] = declared_seeds.get(entrant, 0) + 1
         if cell.key not in done:
-            gaps.setdefault(entrant, {}).setdefault(cell.dataset, []).append(cell.seed)
+            state = "failed" if cell.key in failed else "not run"
+            gaps.setdefault(entrant, {}).setdefault(cell.dataset, []).append((cell.seed, state))
     missing = []
     for (name, setting), where in gaps.items():
         tail = f" / {setting}" if setting else ""
         n = len(datasets[(name, setting)])
-        if n > 1 and sum(map(len, where.values())) == declared_seeds[(name, setting)]:
-            missing.append(f"{name} / all {n} datasets{tail} (not run)")
+        states = {state for seeds in where.values() for _, state in seeds}
+        lost = sum(map(len, where.values()))
+        if n > 1 and lost == declared_seeds[(name, setting)] and len(states) == 1:
+            missing.append(f"{name} / all {n} datasets{tail} ({states.pop()})")
             continue
         for dataset, seeds in where.items():
-            missing.append(f"{name} / {dataset}{tail} (seeds {', '.join(map(str, seeds))})")
+            missing.append(f"{name} / {dataset}{tail} ({_seeds(seeds)})")
     lost = sum(len(s) for where in gaps.values() for s in where.values())
-    return Coverage(len(cells), len(cells) - lost, missing)
+    n_failed = sum(c.key in failed for c in cells)
+    return Coverage(len(cells), len(cells) - lost, missing, n_failed)
 
 
 def partial(ctx: Context, out: Section, part: str, where: str = "above") -> None:
@@ -112,6 +128,7 @@ def parts_run(ctx: Context, out: Section, counts: bool = False) -> None:
             state = f"all {cov.declared} declared cells stored and finished"
         else:
             state = f"**PARTIAL**, {cov.finished} of {cov.declared} cells"
+            state += f" ({cov.failed} failed)" if cov.failed else ""
         lines.append(f"- `{name}` (store `{spec.store}`): {state}.")
     out.text("\n".join(lines))
 
