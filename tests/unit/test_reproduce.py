@@ -75,21 +75,22 @@ def test_sgae_renders_from_the_shipped_archive_as_committed(tmp_path, monkeypatc
 
 
 def test_devnet_renders_from_the_shipped_archive_as_committed(tmp_path, monkeypatch) -> None:
-    """DevNet's report from the package's archive is docs/results/devnet.md, byte for byte; a part
-    archived in part (ADBench's replayed pipeline) is said PARTIAL, and the peers' failed cells
-    are listed as failures."""
+    """DevNet's report from the package's archive is docs/results/devnet.md, byte for byte; every
+    declared cell is stored, and the parts whose peers failed on some cells are PARTIAL with the
+    failures counted, named under the tables and listed with their errors."""
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "out"
     result = reproduce(ReproduceRequest("devnet", out=out, from_archive=True))
     assert result.report.read_bytes() == (ROOT / "docs" / "results" / "devnet.md").read_bytes()
     assert result.html.read_bytes() == (ROOT / "docs" / "results" / "devnet.html").read_bytes()
     assert result.cells["paper"] == 60 and result.cells["peers"] == 330
-    assert result.cells["resampled"] < 3465
+    assert result.cells["resampled"] == 3465
     text = result.report.read_text()
     assert (
-        f"- `resampled` (store `adbench-semi-resampled`): **PARTIAL**, {result.cells['resampled']} of 3465 cells."
+        "- `resampled` (store `adbench-semi-resampled`): **PARTIAL**, 3398 of 3465 cells (67 failed)."
         in text
     )
+    assert "DeepOD-PReNet / cover / ratio 0.01, draws adbench (seeds 1, 2, 3, 4, 5 failed)" in text
     assert "- DeepOD-PReNet / glass / seed 0: ValueError: DeepOD-PReNet (deepod" in text
 
 
@@ -667,6 +668,33 @@ def test_devnet_adbench_at_one_ratio(tmp_path) -> None:
     per = out.blocks[5][1][0].set_index("dataset")
     assert per.loc["cardio", "DevNet ROC"] == "0.900 ± 0.000 (2)"
     assert "IForest ROC" not in per.columns
+
+
+def test_devnet_adbench_names_failed_cells_as_failed(tmp_path) -> None:
+    """An entrant whose cells at this ratio all failed is named as failed, not as not run, and
+    a dataset where an entrant's every cell failed reads 'failed' in the per-dataset table."""
+    from anomalab.reproductions.sections.devnet import adbench
+
+    rows = pd.concat(
+        [
+            _ratio_cells([("DevNet", d, 1, 0.9, 0.6, "ok") for d in ("cardio", "wine")], 0.05),
+            _ratio_cells([("DeepOD-PReNet", "cardio", 1, np.nan, np.nan, "failed")], 0.05),
+            _ratio_cells([("PyOD-DevNet", "cardio", 1, np.nan, np.nan, "failed")], 0.05),
+            _ratio_cells([("PyOD-DevNet", "wine", 1, 0.8, 0.5, "ok")], 0.05),
+            _ratio_cells([("IForest", "cardio", 1, np.nan, np.nan, "failed")], 0.01),
+        ],
+        ignore_index=True,
+    )
+    out = Section("T")
+    adbench(Context(load_paper("devnet"), {"resampled": rows}, tmp_path), out, "resampled", 0.05)
+    texts = [v for kind, v in out.blocks if kind == "text"]
+    assert texts[0] == "Failed on every dataset at this ratio: DeepOD-PReNet."
+    assert texts[1] == (
+        "Not run at this ratio: IForest, DeepOD-DevNet, DeepOD-DeepSAD, DevNet-tfkeras-clip."
+    )
+    per = [v[0] for kind, v in out.blocks if kind == "table"][-1].set_index("dataset")
+    assert per.loc["cardio", "PyOD-DevNet ROC"] == "failed"
+    assert per.loc["wine", "PyOD-DevNet ROC"] == "0.800 ± 0.000 (1)"
 
 
 def test_devnet_speed_reads_the_shipped_json_or_says_not_run(tmp_path, monkeypatch) -> None:

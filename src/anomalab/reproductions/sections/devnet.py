@@ -93,6 +93,16 @@ def _ratio(rows: pd.DataFrame, ratio: float) -> pd.DataFrame:
     return rows[np.isclose(value.astype(float), ratio)]
 
 
+def _failed(ctx: Context, parts: list[str], ratio: float) -> pd.MultiIndex:
+    """(dataset, detector) pairs of ``parts`` at ``ratio`` whose stored cells all failed."""
+    frames = [f for f in (ctx.frame(p) for p in parts) if f is not None]
+    rows = _ratio(pd.concat(frames, ignore_index=True), ratio) if frames else None
+    if rows is None or rows.empty:
+        return pd.MultiIndex.from_tuples([], names=["dataset", "detector"])
+    ok = rows["status"].eq("ok").groupby([rows["dataset"], rows["detector"]]).any()
+    return ok[~ok].index
+
+
 def _adbench(ratio: float, metric: str, column: str = BASE) -> pd.Series:
     """ADBench's published ``column`` (0-1) at labeled ``ratio``, by dataset."""
     table = published_table("semi_supervised", {"ratio": ratio}, metric)
@@ -155,7 +165,11 @@ def adbench(
     ]  # fmt: skip
     names = list(dict.fromkeys([*named, *ok["detector"]]))
     present = [e for e in names if (ok["detector"] == e).any()]
-    if missing := [e for e in names if e not in present]:
+    failed = _failed(ctx, parts, ratio)
+    missing = [e for e in names if e not in present]
+    if gone := [e for e in missing if e in failed.get_level_values("detector")]:
+        out.text(f"Failed on every dataset at this ratio: {', '.join(gone)}.")
+    if missing := [e for e in missing if e not in gone]:
         out.text(f"Not run at this ratio: {', '.join(missing)}.")
     if ok.empty:
         return
@@ -195,7 +209,9 @@ def adbench(
         for e in present:
             key = (dataset, e)
             row.append(
-                f"{mean[key]:.3f} ± {std[key]:.3f} ({count[key]})" if key in mean else "not run"
+                f"{mean[key]:.3f} ± {std[key]:.3f} ({count[key]})"
+                if key in mean
+                else ("failed" if key in failed else "not run")
             )
         table.append(row + [f"{pr[dataset]:.3f}" if dataset in pr else "not run"])
     columns = ["dataset", "ADBench DevNet ROC / PR", *(f"{e} ROC" for e in present)]
