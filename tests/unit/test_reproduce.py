@@ -688,7 +688,7 @@ def test_devnet_adbench_names_failed_cells_as_failed(tmp_path) -> None:
     out = Section("T")
     adbench(Context(load_paper("devnet"), {"resampled": rows}, tmp_path), out, "resampled", 0.05)
     texts = [v for kind, v in out.blocks if kind == "text"]
-    assert texts[0] == "Failed on every dataset at this ratio: DeepOD-PReNet."
+    assert texts[0] == "Failed on every dataset it ran at this ratio: DeepOD-PReNet."
     assert texts[1] == (
         "Not run at this ratio: IForest, DeepOD-DevNet, DeepOD-DeepSAD, DevNet-tfkeras-clip."
     )

@@ -168,7 +168,7 @@ def adbench(
     failed = _failed(ctx, parts, ratio)
     missing = [e for e in names if e not in present]
     if gone := [e for e in missing if e in failed.get_level_values("detector")]:
-        out.text(f"Failed on every dataset at this ratio: {', '.join(gone)}.")
+        out.text(f"Failed on every dataset it ran at this ratio: {', '.join(gone)}.")
     if missing := [e for e in missing if e not in gone]:
         out.text(f"Not run at this ratio: {', '.join(missing)}.")
     if ok.empty:
