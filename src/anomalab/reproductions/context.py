@@ -177,3 +177,12 @@ def finished_of(ctx: Context, parts: list[str]) -> pd.DataFrame | None:
         return None
     rows = pd.concat([f for f in frames if f is not None], ignore_index=True)
     return rows[rows["status"] == "ok"]
+
+
+def failed_of(ctx: Context, parts: list[str]) -> pd.DataFrame:
+    """The stored cells of ``parts`` that failed (no rows when none did or none is stored)."""
+    frames = [f for f in (ctx.frame(p) for p in parts) if f is not None]
+    if not frames:
+        return pd.DataFrame(columns=["dataset", "detector", "protocol_params", "status"])
+    rows = pd.concat(frames, ignore_index=True)
+    return rows[rows["status"] != "ok"]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from anomalab.bench.document import Section
 from anomalab.bench.targets import published_table
-from anomalab.reproductions.context import LABELS, Context, finished_of, ms
+from anomalab.reproductions.context import LABELS, Context, failed_of, finished_of, ms
 from anomalab.reproductions.coverage import declared
 from anomalab.reproductions.grid import aligned, paper_datasets, paper_values, values
 from anomalab.reproductions.registry import section
@@ -93,16 +93,6 @@ def _ratio(rows: pd.DataFrame, ratio: float) -> pd.DataFrame:
     return rows[np.isclose(value.astype(float), ratio)]
 
 
-def _failed(ctx: Context, parts: list[str], ratio: float) -> pd.MultiIndex:
-    """(dataset, detector) pairs of ``parts`` at ``ratio`` whose stored cells all failed."""
-    frames = [f for f in (ctx.frame(p) for p in parts) if f is not None]
-    rows = _ratio(pd.concat(frames, ignore_index=True), ratio) if frames else None
-    if rows is None or rows.empty:
-        return pd.MultiIndex.from_tuples([], names=["dataset", "detector"])
-    ok = rows["status"].eq("ok").groupby([rows["dataset"], rows["detector"]]).any()
-    return ok[~ok].index
-
-
 def _adbench(ratio: float, metric: str, column: str = BASE) -> pd.Series:
     """ADBench's published ``column`` (0-1) at labeled ``ratio``, by dataset."""
     table = published_table("semi_supervised", {"ratio": ratio}, metric)
@@ -165,11 +155,11 @@ def adbench(
     ]  # fmt: skip
     names = list(dict.fromkeys([*named, *ok["detector"]]))
     present = [e for e in names if (ok["detector"] == e).any()]
-    failed = _failed(ctx, parts, ratio)
-    missing = [e for e in names if e not in present]
-    if gone := [e for e in missing if e in failed.get_level_values("detector")]:
+    bad = _ratio(failed_of(ctx, parts), ratio)  # where no cell is ok, all of them failed
+    failed = set(zip(bad["dataset"], bad["detector"], strict=True))
+    if gone := [e for e in names if e not in present and e in set(bad["detector"])]:
         out.text(f"Failed on every dataset it ran at this ratio: {', '.join(gone)}.")
-    if missing := [e for e in missing if e not in gone]:
+    if missing := [e for e in names if e not in present and e not in gone]:
         out.text(f"Not run at this ratio: {', '.join(missing)}.")
     if ok.empty:
         return
@@ -208,11 +198,8 @@ def adbench(
         row = [dataset, " / ".join(f"{targets[m].get(dataset, np.nan):.3f}" for m in METRICS)]
         for e in present:
             key = (dataset, e)
-            row.append(
-                f"{mean[key]:.3f} ± {std[key]:.3f} ({count[key]})"
-                if key in mean
-                else ("failed" if key in failed else "not run")
-            )
+            gap = "failed" if key in failed else "not run"
+            row.append(f"{mean[key]:.3f} ± {std[key]:.3f} ({count[key]})" if key in mean else gap)
         table.append(row + [f"{pr[dataset]:.3f}" if dataset in pr else "not run"])
     columns = ["dataset", "ADBench DevNet ROC / PR", *(f"{e} ROC" for e in present)]
     frame = pd.DataFrame(table, columns=[*columns, "our DevNet PR"])
