@@ -169,20 +169,16 @@ def ms(values: pd.Series, digits: int = 3, count: str = "n={}") -> str:
     return f"{v.mean():.{digits}f} ± {sd:.{digits}f} ({count.format(len(v))})"
 
 
-def finished_of(ctx: Context, parts: list[str]) -> pd.DataFrame | None:
-    """The finished cells of the first part joined by those of the others, or None when the
+def stored_of(ctx: Context, parts: list[str]) -> pd.DataFrame | None:
+    """The stored cells of the first part joined by those of the others, or None when the
     first has no cells."""
     frames = [ctx.frame(p) for p in parts]
     if frames[0] is None:
         return None
-    rows = pd.concat([f for f in frames if f is not None], ignore_index=True)
-    return rows[rows["status"] == "ok"]
+    return pd.concat([f for f in frames if f is not None], ignore_index=True)
 
 
-def failed_of(ctx: Context, parts: list[str]) -> pd.DataFrame:
-    """The stored cells of ``parts`` that failed (no rows when none did or none is stored)."""
-    frames = [f for f in (ctx.frame(p) for p in parts) if f is not None]
-    if not frames:
-        return pd.DataFrame(columns=["dataset", "detector", "protocol_params", "status"])
-    rows = pd.concat(frames, ignore_index=True)
-    return rows[rows["status"] != "ok"]
+def finished_of(ctx: Context, parts: list[str]) -> pd.DataFrame | None:
+    """:func:`stored_of`'s finished cells."""
+    rows = stored_of(ctx, parts)
+    return None if rows is None else rows[rows["status"] == "ok"]

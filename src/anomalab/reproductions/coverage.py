@@ -82,8 +82,8 @@ def coverage(ctx: Context, part: str) -> Coverage | None:
         tail = f" / {setting}" if setting else ""
         n = len(datasets[(name, setting)])
         states = {state for seeds in where.values() for _, state in seeds}
-        lost = sum(map(len, where.values()))
-        if n > 1 and lost == declared_seeds[(name, setting)] and len(states) == 1:
+        everywhere = sum(map(len, where.values())) == declared_seeds[(name, setting)]
+        if n > 1 and everywhere and len(states) == 1:
             missing.append(f"{name} / all {n} datasets{tail} ({states.pop()})")
             continue
         for dataset, seeds in where.items():

@@ -15,7 +15,7 @@ import pandas as pd
 
 from anomalab.bench.document import Section
 from anomalab.bench.targets import published_table
-from anomalab.reproductions.context import LABELS, Context, failed_of, finished_of, ms
+from anomalab.reproductions.context import LABELS, Context, finished_of, ms, stored_of
 from anomalab.reproductions.coverage import declared
 from anomalab.reproductions.grid import aligned, paper_datasets, paper_values, values
 from anomalab.reproductions.registry import section
@@ -145,17 +145,17 @@ def adbench(
     the seed-to-seed standard error of our DevNet's mean, same-cell comparisons with it, and the
     per-dataset table."""
     parts = [part, *(also or [])]
-    rows = finished_of(ctx, parts)
-    ok = _ratio(rows, ratio) if rows is not None else None
-    if ok is None:
+    rows = stored_of(ctx, parts)
+    if rows is None:
         return
+    at = _ratio(rows, ratio)
+    ok, bad = at[at["status"] == "ok"], at[at["status"] != "ok"]  # no cell ok: all failed
     named = [
         c.name for p in parts for c in declared(ctx, p) or []
         if np.isclose(c.protocol_params.get("ratio", np.nan), ratio)
     ]  # fmt: skip
     names = list(dict.fromkeys([*named, *ok["detector"]]))
     present = [e for e in names if (ok["detector"] == e).any()]
-    bad = _ratio(failed_of(ctx, parts), ratio)  # where no cell is ok, all of them failed
     failed = set(zip(bad["dataset"], bad["detector"], strict=True))
     if gone := [e for e in names if e not in present and e in set(bad["detector"])]:
         out.text(f"Failed on every dataset it ran at this ratio: {', '.join(gone)}.")
