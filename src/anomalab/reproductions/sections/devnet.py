@@ -149,7 +149,7 @@ def adbench(
     if rows is None:
         return
     at = _ratio(rows, ratio)
-    ok, bad = at[at["status"] == "ok"], at[at["status"] != "ok"]  # no cell ok: all failed
+    ok, bad = at[at["status"] == "ok"], at[at["status"] != "ok"]
     named = [
         c.name for p in parts for c in declared(ctx, p) or []
         if np.isclose(c.protocol_params.get("ratio", np.nan), ratio)
