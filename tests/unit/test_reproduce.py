@@ -21,6 +21,7 @@ from anomalab.reproductions.archive import archive_files, archive_folder, packag
 from anomalab.reproductions.context import Context
 from anomalab.reproductions.engine import (
     ReproduceRequest,
+    ReproduceResult,
     check_spec,
     load_paper,
     render,
@@ -349,6 +350,41 @@ def test_an_inline_part_runs_through_the_runner_and_store(tmp_path, tiny_builder
     again: list[str] = []
     reproduce(request, say=again.append, spec=spec)  # every cell stored: none runs again
     assert again == ["grid (grid): 4 cells"]
+
+
+def test_datasets_restrict_the_cells_that_run_not_the_report(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    files = []
+    for name in ("a", "b"):
+        X = rng.normal(size=(200, 4)).astype(np.float32)
+        y = (np.arange(200) < 20).astype(np.int64)
+        X[y == 1] += 4.0
+        np.savez(tmp_path / f"{name}.npz", X=X, y=y)
+        files.append(str(tmp_path / f"{name}.npz"))
+    detector = {"name": "IForest", "params": {"n_estimators": 10}}
+    part = {"protocol": "unsupervised", "datasets": files, "detectors": [detector], "seeds": 1}
+    raw = {
+        "title": "Tiny",
+        "parts": {"grid": part},
+        "sections": [{"blocks": [{"table": "summary"}], "part": "grid"}],
+    }
+    spec = spec_from_dict("anorand", raw)
+
+    def run(datasets, **options) -> tuple[list[str], ReproduceResult]:
+        said: list[str] = []
+        request = ReproduceRequest("anorand", out=tmp_path, datasets=datasets, **options)
+        return said, reproduce(request, say=said.append, spec=spec)
+
+    said, result = run([files[0]], data_root=tmp_path)
+    assert said[0] == "grid (grid): 1 of 2 cells" and result.cells == {"grid": 1}
+    said, result = run(None, data_root=tmp_path)  # the other dataset's cell runs now
+    assert said[0] == "grid (grid): 2 cells" and len(said) == 2 and result.cells == {"grid": 2}
+    said, result = run([files[1]], data_root=tmp_path)  # nothing to run; both cells reported
+    assert said == ["grid (grid): 1 of 2 cells"] and result.cells == {"grid": 2}
+    with pytest.raises(ValueError, match="has no cells on nope; datasets: "):
+        run(["nope"], data_root=tmp_path)
+    with pytest.raises(ValueError, match="--from-archive runs none"):
+        run([files[0]], from_archive=True)
 
 
 def test_mnist_histograms_refit_the_seed_zero_cells(tmp_path) -> None:

@@ -36,6 +36,14 @@ def reproduce(
         str | None,
         typer.Option("--parts", help="Comma-separated parts of the paper's spec (default: all)."),
     ] = None,
+    datasets: Annotated[
+        str | None,
+        typer.Option(
+            "--datasets",
+            help="Comma-separated datasets: run only the parts' cells on these (the report "
+            "still shows every stored cell).",
+        ),
+    ] = None,
     jobs: Annotated[int, typer.Option("--jobs", help="Local worker processes.")] = 1,
     scheduler: Annotated[
         str | None,
@@ -73,6 +81,7 @@ def reproduce(
     request = ReproduceRequest(
         paper=paper,
         parts=split_list(parts),
+        datasets=split_list(datasets),
         out=out,
         from_archive=from_archive,
         archive=archive,

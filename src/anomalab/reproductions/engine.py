@@ -18,7 +18,7 @@ from anomalab.nn.runtime import DeviceError, check_device, parse_device
 from anomalab.reproductions import sections as _registered  # noqa: F401 (registers them)
 from anomalab.reproductions.archive import archive_folder
 from anomalab.reproductions.context import Context
-from anomalab.reproductions.parts import restore, run_part
+from anomalab.reproductions.parts import part_cells, restore, run_part
 from anomalab.reproductions.registry import get_dataset_builder, get_section
 from anomalab.reproductions.spec import (
     BlockSpec,
@@ -48,6 +48,8 @@ class ReproduceRequest:
     data_root: Path | None = None
     #: Where every entrant with a ``device`` parameter runs (not part of the cells' keys).
     device: str | None = None
+    #: Run only the parts' cells on these datasets (the report still shows every stored cell).
+    datasets: list[str] | None = None
 
 
 @dataclass
@@ -175,6 +177,21 @@ def _selected(spec: PaperSpec, parts: list[str] | None) -> list[str]:
     return [p for p in spec.parts if p in parts]
 
 
+def _check_datasets(
+    spec: PaperSpec, names: list[str], datasets: list[str] | None, runs: Path, root: Path
+) -> None:
+    """Refuse a ``--datasets`` that names a dataset none of the selected parts' cells run on."""
+    if datasets is None:
+        return
+    known = {c.dataset for name in names for c in part_cells(spec.parts[name], runs, root)}
+    unknown = [d for d in datasets if d not in known]
+    if unknown:
+        raise ValueError(
+            f"{spec.paper} ({', '.join(names)}) has no cells on {', '.join(unknown)}; "
+            f"datasets: {', '.join(sorted(known))}"
+        )
+
+
 def reproduce(
     request: ReproduceRequest,
     say: Callable[[str], None] = lambda _: None,
@@ -187,6 +204,8 @@ def reproduce(
     names = _selected(spec, request.parts)
     if request.archive is not None and not request.from_archive:
         raise ValueError("--archive names the cells to restore: it needs --from-archive")
+    if request.datasets is not None and request.from_archive:
+        raise ValueError("--datasets says which cells run: --from-archive runs none")
     if request.device is not None:
         if request.from_archive:
             raise ValueError("--device says where cells run: --from-archive runs none")
@@ -207,6 +226,7 @@ def reproduce(
                 frames[name] = restore(spec.parts[name], paper_runs, folder)
     else:
         root = resolve_data_root(request.data_root)
+        _check_datasets(spec, names, request.datasets, paper_runs, root)
         for name in names:
             frames[name] = run_part(
                 spec.parts[name],
@@ -216,6 +236,7 @@ def reproduce(
                 scheduler=request.scheduler,
                 say=say,
                 device=request.device,
+                datasets=request.datasets,
             )
     ctx = Context(spec, frames, out_dir, from_archive=request.from_archive, data_root=root)
     return write(ctx, render(ctx))

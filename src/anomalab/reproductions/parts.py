@@ -100,12 +100,16 @@ def run_part(
     scheduler: str | None = None,
     say: Callable[[str], None] = lambda _: None,
     device: str | None = None,
+    datasets: list[str] | None = None,
 ) -> pd.DataFrame:
     """Run the part's cells not yet stored (``jobs`` processes, or a Dask ``scheduler``; every
-    entrant with a ``device`` parameter on ``device``) and return the rows of all its cells."""
+    entrant with a ``device`` parameter on ``device``; only those on ``datasets`` if given) and
+    return the rows of all its stored cells."""
     cells = part_cells(part, paper_runs, data_root)
     store = store_of(part, paper_runs)
-    say(f"{part.name} ({part.store}): {len(cells)} cells")
+    chosen = cells if datasets is None else [c for c in cells if c.dataset in datasets]
+    of = "" if datasets is None else f"{len(chosen)} of "
+    say(f"{part.name} ({part.store}): {of}{len(cells)} cells")
 
     def progress(row: dict[str, Any], summary: Any) -> None:
         done = summary.ok + summary.failed + summary.skipped
@@ -114,8 +118,8 @@ def run_part(
             f"{row['status']} auc_pr={row.get('auc_pr')}"
         )
 
-    summary = run_cells(
-        cells,
+    run_cells(
+        chosen,
         store,
         data_root=data_root,
         jobs=jobs,
@@ -123,7 +127,7 @@ def run_part(
         on_result=progress,
         device=device,
     )
-    return store.frame(summary.keys)
+    return store.frame(c.key for c in cells)
 
 
 def restore(part: PartSpec, paper_runs: Path, archive: Path) -> pd.DataFrame:
