@@ -299,8 +299,12 @@ def test_a_registered_section_renders_into_the_report(tmp_path) -> None:
 # ------------------------------------------------------------------------- a run, in small
 @pytest.fixture()
 def tiny_builder():
+    """Registers ``test.tiny``; yields the list of the files it built, one per call."""
+    built: list[Path] = []
+
     @registry.dataset_builder("test.tiny")
     def tiny(folder: Path, data_root: Path | None) -> Path:
+        built.append(folder / "tiny.npz")
         rng = np.random.default_rng(0)
         X = rng.normal(size=(240, 5)).astype(np.float32)
         y = (np.arange(240) < 24).astype(np.int64)
@@ -309,7 +313,7 @@ def tiny_builder():
         np.savez(folder / "tiny.npz", X=X, y=y)
         return folder / "tiny.npz"
 
-    yield
+    yield built
     del registry.DATASET_BUILDERS["test.tiny"]
 
 
@@ -343,6 +347,7 @@ def test_an_inline_part_runs_through_the_runner_and_store(tmp_path, tiny_builder
     result = reproduce(request, say=said.append, spec=spec)
     assert result.cells == {"grid": 4}
     assert said[0] == "grid (grid): 4 cells" and len(said) == 5
+    built = str(tiny_builder[0])  # the dataset the cells name
     text = result.report.read_text()
     assert "protocol `unsupervised`" in text and "2 seeds" in text
     row = re.search(r"\| IForest 10 +\| +([0-9.]+) +\|", text)  # its mean AUC-ROC
@@ -350,6 +355,11 @@ def test_an_inline_part_runs_through_the_runner_and_store(tmp_path, tiny_builder
     again: list[str] = []
     reproduce(request, say=again.append, spec=spec)  # every cell stored: none runs again
     assert again == ["grid (grid): 4 cells"]
+    assert len(tiny_builder) == 2  # one build a run
+    chosen = ReproduceRequest("anorand", out=tmp_path, data_root=tmp_path, datasets=[built])
+    again = []
+    reproduce(chosen, say=again.append, spec=spec)  # checked and run from the same build
+    assert again == ["grid (grid): 4 of 4 cells"] and len(tiny_builder) == 3
 
 
 def test_datasets_restrict_the_cells_that_run_not_the_report(tmp_path) -> None:

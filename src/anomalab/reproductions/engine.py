@@ -13,6 +13,7 @@ import pandas as pd
 
 from anomalab.bench import atomic
 from anomalab.bench.document import Section, figures_of, to_html, to_markdown
+from anomalab.bench.runner import Cell
 from anomalab.data import resolve_data_root
 from anomalab.nn.runtime import DeviceError, check_device, parse_device
 from anomalab.reproductions import sections as _registered  # noqa: F401 (registers them)
@@ -177,17 +178,13 @@ def _selected(spec: PaperSpec, parts: list[str] | None) -> list[str]:
     return [p for p in spec.parts if p in parts]
 
 
-def _check_datasets(
-    spec: PaperSpec, names: list[str], datasets: list[str] | None, runs: Path, root: Path
-) -> None:
+def _check_datasets(spec: PaperSpec, cells: dict[str, list[Cell]], datasets: list[str]) -> None:
     """Refuse a ``--datasets`` that names a dataset none of the selected parts' cells run on."""
-    if datasets is None:
-        return
-    known = {c.dataset for name in names for c in part_cells(spec.parts[name], runs, root)}
+    known = {c.dataset for part in cells.values() for c in part}
     unknown = [d for d in datasets if d not in known]
     if unknown:
         raise ValueError(
-            f"{spec.paper} ({', '.join(names)}) has no cells on {', '.join(unknown)}; "
+            f"{spec.paper} ({', '.join(cells)}) has no cells on {', '.join(unknown)}; "
             f"datasets: {', '.join(sorted(known))}"
         )
 
@@ -226,12 +223,15 @@ def reproduce(
                 frames[name] = restore(spec.parts[name], paper_runs, folder)
     else:
         root = resolve_data_root(request.data_root)
-        _check_datasets(spec, names, request.datasets, paper_runs, root)
+        cells = {name: part_cells(spec.parts[name], paper_runs, root) for name in names}
+        if request.datasets is not None:
+            _check_datasets(spec, cells, request.datasets)
         for name in names:
             frames[name] = run_part(
                 spec.parts[name],
                 paper_runs,
                 root,
+                cells=cells[name],
                 jobs=request.jobs,
                 scheduler=request.scheduler,
                 say=say,
