@@ -42,6 +42,7 @@ def test_novnorm_renders_from_the_shipped_archive_as_committed(tmp_path, monkeyp
     result = reproduce(ReproduceRequest("novnorm", out=out, from_archive=True))
     assert result.cells["images"] == 90 and result.cells["multiclass"] == 9
     assert result.cells["images-paper"] == 60 and result.cells["options"] == 60
+    assert result.cells["ablation"] == 200  # its 180 and 20 shared MNIST cells of the full model
     assert result.missing_figures == []
     assert result.report.read_bytes() == (RESULTS / "novnorm.md").read_bytes()
     assert result.html.read_bytes() == (RESULTS / "novnorm.html").read_bytes()
@@ -54,6 +55,10 @@ def test_novnorm_renders_from_the_shipped_archive_as_committed(tmp_path, monkeyp
     )
     assert (
         "- `options` (store `novnorm-options`): all 60 declared cells stored and finished." in text
+    )
+    assert (
+        "- `ablation` (store `novnorm-ablation`): all 180 declared cells stored and finished."
+        in text
     )
 
 
