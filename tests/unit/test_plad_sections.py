@@ -54,6 +54,13 @@ def test_the_lambda_is_chosen_on_the_dev_half_and_read_on_the_final_half(tmp_pat
     assert chosen.values.tolist() == [
         ["thyroid", "PLAD", "1", "40.0 ± 14.1 (n=2)", "3", "not run yet"]
     ]
+    paper = cells([("PLAD lam=3", "thyroid", 0, 0.2)])  # the paper's lambda, outside the sweep
+    ctx = Context(SPEC, {"lambda": dev, "lambda-final": final, "lambda-paper": paper}, tmp_path)
+    out = Section("T")
+    plad.lambda_sweep(
+        ctx, out, "lambda", "lambda-final", {"thyroid": 3.0}, ["PLAD"], "lambda-paper"
+    )
+    assert out.blocks[3][1][0].values.tolist()[0][-1] == "20.0 (n=1)"
 
 
 def test_timing_extrapolates_the_probe_cell(tmp_path) -> None:

@@ -140,11 +140,11 @@ def thyroid_probe(ctx: Context, lam: float) -> dict[str, Any]:
 @section("plad.lambda_sweep")
 def lambda_sweep(
     ctx: Context, out: Section, part: str, final: str, paper_lambda: dict[str, float],
-    variants: list[str],
+    variants: list[str], paper_part: str = "",
 ) -> None:  # fmt: skip
-    """Per variant, dev-half F1 by lambda; then on the final half the lambda with the best mean
-    dev F1 (ties: the smaller) beside the paper's lambda."""
-    ok, done = finished_of(ctx, [part]), finished_of(ctx, [final])
+    """Per variant, dev-half F1 by lambda; then on the final half (``final``, ``paper_part`` for
+    paper lambdas the sweep lacks) the best mean dev F1's lambda (ties: the smaller), the paper's."""
+    ok, done = finished_of(ctx, [part]), finished_of(ctx, [final, paper_part])
     rows = []
     for prefix in variants:
         named = {
