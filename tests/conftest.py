@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def data_root() -> Path:
-    """``$ANOMALAB_DATA`` (default ``/work/shared/datasets`` style fallbacks); skip if absent."""
+    """``$ANOMALAB_DATA`` (else the ``../shared/datasets`` fallbacks); skip if absent."""
     from anomalab.data import DataNotFoundError, resolve_data_root
 
     try:

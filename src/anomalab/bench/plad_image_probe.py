@@ -20,7 +20,7 @@ measures, on the same fit:
 Rows are appended to a JSON file (a row already there is not refitted), so the probe runs in
 pieces, one process at a time::
 
-    OMP_NUM_THREADS=1 PYTHONPATH=src ANOMALAB_DATA=/work/shared/datasets \\
+    OMP_NUM_THREADS=1 PYTHONPATH=src ANOMALAB_DATA=../shared/datasets \\
         python -m anomalab.bench.plad_image_probe --rungs paper --cells mnist-images:0
 
 The development set is MNIST only; the confirmation sets are never probed while choosing.
@@ -241,7 +241,7 @@ def run_probe(
 
 
 COMMAND = (
-    "OMP_NUM_THREADS=1 PYTHONPATH=src ANOMALAB_DATA=/work/shared/datasets "
+    "OMP_NUM_THREADS=1 PYTHONPATH=src ANOMALAB_DATA=../shared/datasets "
     "python -m anomalab.bench.plad_image_probe --rungs RUNG ... --cells DATASET:CLASS ..."
 )
 
