@@ -231,7 +231,7 @@ def reproduce(
                 spec.parts[name],
                 paper_runs,
                 root,
-                cells=cells[name],
+                cells[name],
                 jobs=request.jobs,
                 scheduler=request.scheduler,
                 say=say,

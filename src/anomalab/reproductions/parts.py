@@ -95,19 +95,17 @@ def run_part(
     part: PartSpec,
     paper_runs: Path,
     data_root: Path | None,
+    cells: list[Cell],
     *,
-    cells: list[Cell] | None = None,
     jobs: int = 1,
     scheduler: str | None = None,
     say: Callable[[str], None] = lambda _: None,
     device: str | None = None,
     datasets: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Run the part's cells (``cells`` if its :func:`part_cells` are built already) not yet
-    stored (``jobs`` processes, or a Dask ``scheduler``; every entrant with a ``device``
-    parameter on ``device``; only those on ``datasets`` if given) and return the rows of all its
-    stored cells."""
-    cells = part_cells(part, paper_runs, data_root) if cells is None else cells
+    """Run the part's ``cells`` (its :func:`part_cells`) not yet stored (``jobs`` processes, or
+    a Dask ``scheduler``; every entrant with a ``device`` parameter on ``device``; only those on
+    ``datasets`` if given) and return the rows of all its stored cells."""
     store = store_of(part, paper_runs)
     chosen = cells if datasets is None else [c for c in cells if c.dataset in datasets]
     of = "" if datasets is None else f"{len(chosen)} of "
